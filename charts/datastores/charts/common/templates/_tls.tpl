@@ -1,0 +1,183 @@
+{{/*
+TLS material for servers. Three sources, chosen per server with tls.source:
+
+  generate        the chart makes one CA per release (Secret <release>-datastores-ca) and signs one
+                  certificate per server; all of it is looked up first, so `helm upgrade` keeps it.
+  existingSecret  a kubernetes.io/tls Secret the user made (tls.existingSecret.name, key names
+                  configurable).
+  certManager     a cert-manager Certificate per server, issued by tls.certManager.issuerRef.
+
+ECDSA P-256 keys by default: as strong as RSA-3072 for TLS and generated in microseconds, where
+RSA key generation takes long enough to make every render slow.
+*/}}
+
+{{/*
+Fails on a TLS block that cannot give the server a verified certificate.
+Usage: {{ include "common.tls.validate" (dict "tls" $tls "path" "postgres.instances.auth.tls") }}
+*/}}
+{{- define "common.tls.validate" -}}
+{{- $sources := list "generate" "existingSecret" "certManager" -}}
+{{- if not (has .tls.source $sources) -}}
+{{- fail (printf "%s.source is %q: TLS cannot be turned off; choose one of generate, existingSecret, certManager" .path (toString .tls.source)) -}}
+{{- end -}}
+{{- if and (eq .tls.source "existingSecret") (not .tls.existingSecret.name) -}}
+{{- fail (printf "%s.existingSecret.name is empty: name the kubernetes.io/tls Secret that holds this server's certificate (%s.source is existingSecret)" .path .path) -}}
+{{- end -}}
+{{- if eq .tls.source "existingSecret" -}}
+{{- range $k := list "certificate" "privateKey" "ca" -}}
+{{- if not (index $.tls.existingSecret.keys $k) -}}
+{{- fail (printf "%s.existingSecret.keys.%s is empty: name the key of Secret %q that holds it" $.path $k $.tls.existingSecret.name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq .tls.source "certManager") (not .tls.certManager.issuerRef.name) -}}
+{{- fail (printf "%s.certManager.issuerRef.name is empty: name the cert-manager Issuer or ClusterIssuer that signs this server's certificate (%s.source is certManager)" .path .path) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The DNS names a server's certificate must cover: its Service and headless Service in every form a
+client may use (short, namespaced, .svc, fully qualified), the pods behind the headless Service,
+and localhost for probes and `kubectl port-forward`.
+Usage: {{ include "common.tls.dnsNames" (dict "context" $ "services" (list $svc $headless) "headless" $headless) | fromJsonArray }}
+*/}}
+{{- define "common.tls.dnsNames" -}}
+{{- $ns := .context.Release.Namespace -}}
+{{- $domain := include "common.names.clusterDomain" .context -}}
+{{- $names := list -}}
+{{- range .services -}}
+{{- $names = concat $names (list . (printf "%s.%s" . $ns) (printf "%s.%s.svc" . $ns) (printf "%s.%s.svc.%s" . $ns $domain)) -}}
+{{- end -}}
+{{- with .headless -}}
+{{- $names = append $names (printf "*.%s.%s.svc.%s" . $ns $domain) -}}
+{{- end -}}
+{{- $names = append $names "localhost" -}}
+{{- toJson $names -}}
+{{- end -}}
+
+{{/*
+The release CA as JSON {"cert", "key"} (base64 PEM). Looked up from the CA Secret when it exists;
+otherwise generated once and remembered in .Release, the one map every template of every subchart
+shares during a render, so PostgreSQL and Redis certificates are signed by the same CA.
+Usage: {{ $ca := include "common.tls.ca" $ | fromJson }}
+*/}}
+{{- define "common.tls.ca" -}}
+{{- if not (hasKey .Release "datastoresCA") -}}
+{{- $secret := lookup "v1" "Secret" .Release.Namespace (include "common.names.caSecret" .) | default dict -}}
+{{- $cert := dig "data" "tls.crt" "" $secret -}}
+{{- $key := dig "data" "tls.key" "" $secret -}}
+{{- if not (and $cert $key) -}}
+{{- $gen := (.Values.global).tls.generate -}}
+{{- $cn := printf "datastores %s/%s CA" .Release.Namespace .Release.Name -}}
+{{- $ca := dict -}}
+{{- if eq $gen.keyAlgorithm "rsa" -}}
+{{- $ca = genCA $cn (int $gen.caValidityDays) -}}
+{{- else -}}
+{{- $ca = genCAWithKey $cn (int $gen.caValidityDays) (genPrivateKey "ecdsa") -}}
+{{- end -}}
+{{- $cert = $ca.Cert | b64enc -}}
+{{- $key = $ca.Key | b64enc -}}
+{{- end -}}
+{{- $_ := set .Release "datastoresCA" (dict "cert" $cert "key" $key) -}}
+{{- end -}}
+{{- toJson .Release.datastoresCA -}}
+{{- end -}}
+
+{{/*
+A certificate signed by the release CA, as JSON {"tls.crt", "tls.key", "ca.crt"} (base64), for the
+Secret .secret. The Secret in the cluster is reused when it was issued for the same names (its
+annotation datastores.io/tls-names holds their checksum), so upgrades keep certificates and a new
+Service name gets a new certificate from the same CA. The result is remembered for the render, so
+the Secret and the pod's checksum annotation see the same certificate.
+Usage: {{ include "common.tls.signedCertificate" (dict "context" $ "secret" $name "commonName" $cn "dnsNames" $dns "ipAddresses" (list "127.0.0.1")) | fromJson }}
+*/}}
+{{- define "common.tls.signedCertificate" -}}
+{{- if not (hasKey .context.Release "datastoresTLS") -}}
+{{- $_ := set .context.Release "datastoresTLS" dict -}}
+{{- end -}}
+{{- $memo := .context.Release.datastoresTLS -}}
+{{- if not (hasKey $memo .secret) -}}
+{{- $sum := include "common.tls.namesChecksum" . -}}
+{{- $existing := lookup "v1" "Secret" .context.Release.Namespace .secret | default dict -}}
+{{- $data := dig "data" dict $existing -}}
+{{- if and (eq (dig "metadata" "annotations" "datastores.io/tls-names" "" $existing) $sum) (get $data "tls.crt") (get $data "tls.key") (get $data "ca.crt") -}}
+{{- $_ := set $memo .secret (dict "tls.crt" (get $data "tls.crt") "tls.key" (get $data "tls.key") "ca.crt" (get $data "ca.crt")) -}}
+{{- else -}}
+{{- $ca := include "common.tls.ca" .context | fromJson -}}
+{{- $signer := buildCustomCert $ca.cert $ca.key -}}
+{{- $gen := (.context.Values.global).tls.generate -}}
+{{- $days := int $gen.certificateValidityDays -}}
+{{- $cert := dict -}}
+{{- if eq $gen.keyAlgorithm "rsa" -}}
+{{- $cert = genSignedCert .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $signer -}}
+{{- else -}}
+{{- $cert = genSignedCertWithKey .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $signer (genPrivateKey "ecdsa") -}}
+{{- end -}}
+{{- $_ := set $memo .secret (dict "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc) "ca.crt" $ca.cert) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (get $memo .secret) -}}
+{{- end -}}
+
+{{/*
+The checksum of what a certificate was issued for; stored on generated Secrets.
+*/}}
+{{- define "common.tls.namesChecksum" -}}
+{{- list .commonName (.dnsNames | default list) (.ipAddresses | default list) | toJson | sha256sum | trunc 16 -}}
+{{- end -}}
+
+{{/*
+A cert-manager Certificate for one server (or one client, when .usages says "client auth").
+Usage: {{ include "common.tls.certManagerCertificate" (dict "context" $ "name" $n "secret" $s "commonName" $cn "dnsNames" $dns "ipAddresses" $ips "certManager" $tls.certManager "labels" $labels "usages" (list "server auth")) }}
+*/}}
+{{- define "common.tls.certManagerCertificate" -}}
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: {{ .name }}
+  namespace: {{ .context.Release.Namespace }}
+  labels:
+{{ .labels | indent 4 }}
+spec:
+  secretName: {{ .secret }}
+  commonName: {{ .commonName | quote }}
+  {{- with .dnsNames }}
+  dnsNames:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .ipAddresses }}
+  ipAddresses:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  duration: {{ .certManager.duration }}
+  renewBefore: {{ .certManager.renewBefore }}
+  privateKey:
+    algorithm: {{ ternary "RSA" "ECDSA" (eq .certManager.keyAlgorithm "rsa") }}
+    size: {{ ternary 2048 256 (eq .certManager.keyAlgorithm "rsa") }}
+    rotationPolicy: Always
+  usages:
+    - digital signature
+    - key encipherment
+    {{- range .usages }}
+    - {{ . }}
+    {{- end }}
+  issuerRef:
+    name: {{ .certManager.issuerRef.name }}
+    kind: {{ .certManager.issuerRef.kind | default "Issuer" }}
+    group: {{ .certManager.issuerRef.group | default "cert-manager.io" }}
+{{- end -}}
+
+{{/*
+A checksum of the TLS material a pod mounts, for the pod annotation that rolls the pod when the
+certificate changes. For Secrets the chart does not write, the cluster's copy is hashed when it
+can be read.
+Usage: {{ include "common.tls.checksum" (dict "context" $ "secret" $name "data" $dataOrNil) }}
+*/}}
+{{- define "common.tls.checksum" -}}
+{{- if .data -}}
+{{- toJson .data | sha256sum -}}
+{{- else -}}
+{{- $existing := lookup "v1" "Secret" .context.Release.Namespace .secret | default dict -}}
+{{- toJson (dig "data" dict $existing) | sha256sum -}}
+{{- end -}}
+{{- end -}}

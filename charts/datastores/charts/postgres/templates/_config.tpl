@@ -1,0 +1,87 @@
+{{/*
+postgresql.conf. The first block is what makes the server TLS-only and reachable; it is written
+by the chart alone (postgres.validateConfig refuses overrides). Extra parameters come last.
+*/}}
+{{- define "postgres.postgresqlConf" -}}
+{{- $i := .i -}}
+# Rendered by the datastores chart for instance {{ $i.name }}.
+# Network: every interface, so the Service reaches the server (localhost-only is the classic fault).
+listen_addresses = '*'
+port = {{ int $i.port }}
+unix_socket_directories = '{{ .paths.run }}'
+hba_file = '{{ .paths.config }}/pg_hba.conf'
+
+# TLS: always on, certificates as the init container wrote them (key 0600, owned by the server).
+ssl = on
+ssl_cert_file = '{{ .paths.tls }}/tls.crt'
+ssl_key_file = '{{ .paths.tls }}/tls.key'
+ssl_ca_file = '{{ .paths.tls }}/ca.crt'
+ssl_min_protocol_version = '{{ $i.tls.minProtocolVersion }}'
+ssl_prefer_server_ciphers = on
+
+# Authentication: passwords are stored as SCRAM-SHA-256 verifiers.
+password_encryption = scram-sha-256
+
+# Audit logging, to stderr for the cluster's log collector.
+logging_collector = off
+log_destination = 'stderr'
+log_connections = {{ ternary "on" "off" $i.audit.logConnections }}
+log_disconnections = {{ ternary "on" "off" $i.audit.logDisconnections }}
+log_statement = '{{ $i.audit.logStatement }}'
+log_min_duration_statement = {{ int $i.audit.logMinDurationStatement }}
+log_line_prefix = '{{ $i.audit.logLinePrefix | replace "'" "''" }}'
+{{- with $i.config }}
+
+# Extra parameters (values: postgres.config and postgres.instances.{{ $i.name }}.config).
+{{- range $key := keys . | sortAlpha }}
+{{ $key }} = {{ include "postgres.confValue" (get $i.config $key) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+pg_hba.conf: TLS or nothing. Plaintext TCP is rejected outright for IPv4 and IPv6, so a client
+that does not ask for TLS gets "no pg_hba.conf entry ... no encryption" instead of a password
+prompt; every TCP client that does use TLS must give a SCRAM password, and with
+tls.clientCertificates also a certificate from the CA whose CN is its user name.
+*/}}
+{{- define "postgres.hbaConf" -}}
+{{- $opts := ternary " clientcert=verify-full" "" (eq (toString .tls.clientCertificates) "true") -}}
+# Rendered by the datastores chart for instance {{ .name }}. First matching line wins.
+# TYPE    DATABASE  USER  ADDRESS    METHOD
+# Inside the pod, over the Unix socket (probes, initialisation).
+local     all       all              scram-sha-256
+# Plaintext TCP: refused.
+hostnossl all       all   0.0.0.0/0  reject
+hostnossl all       all   ::/0       reject
+{{- range .hba }}
+hostssl   {{ .database }} {{ .user }} {{ .address }} {{ .method }}{{ if eq .method "scram-sha-256" }}{{ $opts }}{{ end }}
+{{- end }}
+# TLS: SCRAM-SHA-256 password{{ if $opts }} and a verified client certificate{{ end }}.
+hostssl   all       all   0.0.0.0/0  scram-sha-256{{ $opts }}
+hostssl   all       all   ::/0       scram-sha-256{{ $opts }}
+{{- end -}}
+
+{{/*
+Runs once, when the data directory is created (docker-entrypoint-initdb.d), as the superuser in the
+instance's database. The application user's password is read from the Secret file by psql itself
+(backquotes in \set), so it is never in an argument list, and the statement that carries it is
+never logged, whatever log_statement says.
+*/}}
+{{- define "postgres.initSQL" -}}
+-- Rendered by the datastores chart for instance {{ .i.name }}.
+\set ON_ERROR_STOP on
+SET log_statement = 'none';
+SET log_min_duration_statement = -1;
+SET log_min_error_statement = 'panic';
+\set app_password `cat {{ .paths.credentials }}/password`
+CREATE ROLE "{{ .i.user }}" LOGIN PASSWORD :'app_password';
+\unset app_password
+RESET log_statement;
+RESET log_min_duration_statement;
+RESET log_min_error_statement;
+ALTER DATABASE "{{ .i.database }}" OWNER TO "{{ .i.user }}";
+REVOKE ALL ON DATABASE "{{ .i.database }}" FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE "{{ .i.database }}" TO "{{ .i.user }}";
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+{{- end -}}

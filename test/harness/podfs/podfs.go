@@ -1,0 +1,219 @@
+// Package podfs lays out, in a host directory, the file system a rendered pod sees: every volume
+// at its mount path, Secret and ConfigMap volumes written the way the kubelet writes them.
+//
+// This is the one place where pod paths become host paths. A mount at /tls in the pod is
+// Root+"/tls" on the host; HostPath and Rewrite apply that mapping to a path or to a rendered file
+// (postgresql.conf, init.sql, an env value) so that tests run the chart's own files unedited
+// except for this prefix.
+package podfs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Sources are the objects volumes are filled from, by name.
+type Sources struct {
+	Secrets    map[string]*corev1.Secret
+	ConfigMaps map[string]*corev1.ConfigMap
+}
+
+// Owner is who the kubelet would make the pod's files belong to: the pod's fsGroup as group.
+type Owner struct{ UID, GID int }
+
+// Layout is a pod file system under Root.
+type Layout struct {
+	Root   string
+	mounts []string // pod mount paths, longest first
+}
+
+// New writes every volume mounted by the containers into root. A Secret or ConfigMap volume whose
+// object is missing is left empty when the volume is optional and is an error otherwise, as the
+// kubelet would keep the pod waiting.
+func New(root string, spec corev1.PodSpec, src Sources, owner Owner) (*Layout, error) {
+	l := &Layout{Root: root}
+	volumes := map[string]corev1.Volume{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = v
+	}
+	seen := map[string]bool{}
+	for _, c := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
+		for _, m := range c.VolumeMounts {
+			if seen[m.MountPath] {
+				continue
+			}
+			seen[m.MountPath] = true
+			l.mounts = append(l.mounts, m.MountPath)
+			dir := l.HostPath(m.MountPath)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+			v, ok := volumes[m.Name]
+			if !ok {
+				// A claim template's volume: a persistent disk, empty at first start.
+				if err := chownDir(dir, owner, 0o775); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if err := l.fill(dir, v, src, owner); err != nil {
+				return nil, fmt.Errorf("volume %s at %s: %w", v.Name, m.MountPath, err)
+			}
+		}
+	}
+	sort.Slice(l.mounts, func(i, j int) bool { return len(l.mounts[i]) > len(l.mounts[j]) })
+	return l, nil
+}
+
+func (l *Layout) fill(dir string, v corev1.Volume, src Sources, owner Owner) error {
+	switch {
+	case v.Secret != nil:
+		s, ok := src.Secrets[v.Secret.SecretName]
+		if !ok {
+			if v.Secret.Optional != nil && *v.Secret.Optional {
+				return nil
+			}
+			return fmt.Errorf("Secret %q does not exist", v.Secret.SecretName)
+		}
+		return writeAtomic(dir, s.Data, v.Secret.Items, v.Secret.DefaultMode, owner)
+	case v.ConfigMap != nil:
+		cm, ok := src.ConfigMaps[v.ConfigMap.Name]
+		if !ok {
+			return fmt.Errorf("ConfigMap %q does not exist", v.ConfigMap.Name)
+		}
+		data := map[string][]byte{}
+		for k, s := range cm.Data {
+			data[k] = []byte(s)
+		}
+		return writeAtomic(dir, data, v.ConfigMap.Items, v.ConfigMap.DefaultMode, owner)
+	case v.EmptyDir != nil:
+		// The kubelet makes emptyDirs world-writable; fsGroup owns them.
+		return chownDir(dir, owner, 0o777)
+	case v.PersistentVolumeClaim != nil:
+		return chownDir(dir, owner, 0o775)
+	default:
+		return fmt.Errorf("volume type not supported by podfs")
+	}
+}
+
+// writeAtomic writes files as the kubelet's AtomicWriter does: the data in a timestamped
+// directory, "..data" pointing at it, and each visible name a symlink through "..data".
+func writeAtomic(dir string, data map[string][]byte, items []corev1.KeyToPath, defaultMode *int32, owner Owner) error {
+	mode := os.FileMode(0o644)
+	if defaultMode != nil {
+		mode = os.FileMode(*defaultMode)
+	}
+	type file struct {
+		path string
+		mode os.FileMode
+		data []byte
+	}
+	var files []file
+	if len(items) == 0 {
+		for k, v := range data {
+			files = append(files, file{k, mode, v})
+		}
+	} else {
+		for _, it := range items {
+			v, ok := data[it.Key]
+			if !ok {
+				return fmt.Errorf("no key %q", it.Key)
+			}
+			m := mode
+			if it.Mode != nil {
+				m = os.FileMode(*it.Mode)
+			}
+			files = append(files, file{it.Path, m, v})
+		}
+	}
+	ts := filepath.Join(dir, "..2026_01_01_00_00_00.000000000")
+	if err := os.MkdirAll(ts, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		p := filepath.Join(ts, f.path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.data, 0o600); err != nil {
+			return err
+		}
+		if err := os.Chown(p, 0, owner.GID); err != nil {
+			return err
+		}
+		if err := os.Chmod(p, f.mode); err != nil {
+			return err
+		}
+	}
+	if err := os.Symlink(filepath.Base(ts), filepath.Join(dir, "..data")); err != nil {
+		return err
+	}
+	for _, f := range files {
+		top := strings.SplitN(f.path, "/", 2)[0]
+		link := filepath.Join(dir, top)
+		if _, err := os.Lstat(link); err == nil {
+			continue
+		}
+		if err := os.Symlink(filepath.Join("..data", top), link); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func chownDir(dir string, owner Owner, mode os.FileMode) error {
+	if err := os.Chown(dir, 0, owner.GID); err != nil {
+		return err
+	}
+	return os.Chmod(dir, mode|os.ModeSetgid)
+}
+
+// HostPath maps a path inside the pod to the host.
+func (l *Layout) HostPath(podPath string) string {
+	return filepath.Join(l.Root, podPath)
+}
+
+// Rewrite replaces every mount path in a rendered file with its host path, in one pass. Only
+// whole paths match: /tls does not rewrite /tls-secret, nor /data the end of /var/lib/data.
+func (l *Layout) Rewrite(text string) string {
+	if len(l.mounts) == 0 {
+		return text
+	}
+	quoted := make([]string, len(l.mounts))
+	for i, m := range l.mounts {
+		quoted[i] = regexp.QuoteMeta(m)
+	}
+	re := regexp.MustCompile(strings.Join(quoted, "|"))
+	var b strings.Builder
+	last := 0
+	for _, loc := range re.FindAllStringIndex(text, -1) {
+		start, end := loc[0], loc[1]
+		if (start > 0 && isPathChar(text[start-1])) || (end < len(text) && isPathChar(text[end]) && text[end] != '/') {
+			continue
+		}
+		b.WriteString(text[last:start])
+		b.WriteString(l.HostPath(text[start:end]))
+		last = end
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+func isPathChar(c byte) bool {
+	return c == '/' || c == '.' || c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// Env is a container's environment with literal values mapped to host paths.
+func (l *Layout) Env(c corev1.Container) []string {
+	var out []string
+	for _, e := range c.Env {
+		out = append(out, e.Name+"="+l.Rewrite(e.Value))
+	}
+	return out
+}

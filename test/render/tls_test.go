@@ -1,0 +1,224 @@
+package render_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/datastores/datastores/test/harness/certs"
+	"github.com/datastores/datastores/test/harness/chart"
+)
+
+const (
+	tlsSecret = devInstance + "-tls"
+	caName    = "test-datastores-ca"
+)
+
+// serviceNames are the names a client in the cluster may use for an instance.
+func serviceNames(fullname, namespace string) []string {
+	var out []string
+	for _, svc := range []string{fullname, fullname + "-hl"} {
+		out = append(out, svc, svc+"."+namespace, svc+"."+namespace+".svc", svc+"."+namespace+".svc.cluster.local")
+	}
+	return append(out, fullname+"-0."+fullname+"-hl."+namespace+".svc.cluster.local", "localhost")
+}
+
+// serverCert returns an instance's certificate and the CA pool from its TLS Secret.
+func serverCert(t *testing.T, rel *chart.Release, secret string) (*x509.Certificate, *x509.CertPool) {
+	t.Helper()
+	s := chart.Get[*corev1.Secret](t, rel, secret)
+	assert.Equal(t, corev1.SecretTypeTLS, s.Type)
+	cert, err := certs.Parse(s.Data["tls.crt"])
+	require.NoError(t, err)
+	pool, err := certs.Pool(s.Data["ca.crt"])
+	require.NoError(t, err)
+	return cert, pool
+}
+
+func TestGeneratedCertificateVerifiesForEveryServiceName(t *testing.T) {
+	rel := renderDev(t, nil)
+	cert, pool := serverCert(t, rel, tlsSecret)
+
+	for _, name := range serviceNames(devInstance, "datastores") {
+		_, err := cert.Verify(x509.VerifyOptions{DNSName: name, Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		assert.NoError(t, err, name)
+	}
+	_, err := cert.Verify(x509.VerifyOptions{DNSName: "test-postgres-other.datastores.svc.cluster.local", Roots: pool})
+	assert.Error(t, err, "another Service's name must not verify")
+	assert.Contains(t, fmt.Sprint(cert.IPAddresses), "127.0.0.1")
+}
+
+func TestGeneratedCertificateFollowsTheClusterDomain(t *testing.T) {
+	cert, pool := serverCert(t, renderDev(t, map[string]string{"global.clusterDomain": "corp.example"}), tlsSecret)
+
+	_, err := cert.Verify(x509.VerifyOptions{DNSName: devInstance + ".datastores.svc.corp.example", Roots: pool})
+	assert.NoError(t, err)
+}
+
+func TestGeneratedKeysAreECDSAP256ByDefault(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   map[string]string
+		check func(t *testing.T, key any)
+	}{
+		{"ecdsa default", nil, func(t *testing.T, key any) {
+			k, ok := key.(*ecdsa.PrivateKey)
+			require.True(t, ok, "%T", key)
+			assert.Equal(t, elliptic.P256(), k.Curve)
+		}},
+		{"rsa on request", map[string]string{"global.tls.generate.keyAlgorithm": "rsa"}, func(t *testing.T, key any) {
+			k, ok := key.(*rsa.PrivateKey)
+			require.True(t, ok, "%T", key)
+			assert.GreaterOrEqual(t, k.N.BitLen(), 2048)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rel := renderDev(t, tt.set)
+			for _, name := range []string{tlsSecret, caName} {
+				key, err := certs.ParseKey(chart.Get[*corev1.Secret](t, rel, name).Data["tls.key"])
+				require.NoError(t, err, name)
+				tt.check(t, key)
+			}
+		})
+	}
+}
+
+func TestOneCASignsEveryInstance(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}})
+	ca := chart.Get[*corev1.Secret](t, rel, caName)
+	caCert, err := certs.Parse(ca.Data["tls.crt"])
+	require.NoError(t, err)
+	assert.True(t, caCert.IsCA)
+	published := chart.Get[*corev1.ConfigMap](t, rel, caName)
+	assert.Equal(t, string(ca.Data["tls.crt"]), published.Data["ca.crt"], "clients get the CA certificate from a ConfigMap, without its key")
+
+	for _, s := range chart.All[*corev1.Secret](rel) {
+		if s.Type != corev1.SecretTypeTLS || s.Name == caName {
+			continue
+		}
+		assert.Equal(t, ca.Data["tls.crt"], s.Data["ca.crt"], s.Name)
+		cert, err := certs.Parse(s.Data["tls.crt"])
+		require.NoError(t, err)
+		assert.NoError(t, cert.CheckSignatureFrom(caCert), s.Name)
+	}
+}
+
+// The objects a first install put in the cluster, as `lookup` finds them on upgrade.
+func installed(rel *chart.Release) []runtime.Object {
+	var out []runtime.Object
+	for _, s := range chart.All[*corev1.Secret](rel) {
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestGeneratedCertificatesAreReusedOnUpgrade(t *testing.T) {
+	first := renderDev(t, nil)
+	upgrade := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: installed(first), IsUpgrade: true,
+		SetValues: map[string]string{"postgres.resources.limits.memory": "2Gi"}})
+
+	for _, name := range []string{caName, tlsSecret} {
+		assert.Equal(t, chart.Get[*corev1.Secret](t, first, name).Data, chart.Get[*corev1.Secret](t, upgrade, name).Data, name)
+	}
+	before := chart.Get[*appsv1.StatefulSet](t, first, devInstance).Spec.Template.Annotations["checksum/tls"]
+	after := chart.Get[*appsv1.StatefulSet](t, upgrade, devInstance).Spec.Template.Annotations["checksum/tls"]
+	assert.Equal(t, before, after, "an unchanged certificate does not roll the pod")
+}
+
+func TestNewServiceNamesGetANewCertificateFromTheSameCA(t *testing.T) {
+	first := renderDev(t, nil)
+	upgrade := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: installed(first), IsUpgrade: true,
+		SetValues: map[string]string{"global.clusterDomain": "corp.example"}})
+
+	assert.Equal(t, chart.Get[*corev1.Secret](t, first, caName).Data, chart.Get[*corev1.Secret](t, upgrade, caName).Data)
+	assert.NotEqual(t, chart.Get[*corev1.Secret](t, first, tlsSecret).Data["tls.crt"], chart.Get[*corev1.Secret](t, upgrade, tlsSecret).Data["tls.crt"])
+	cert, pool := serverCert(t, upgrade, tlsSecret)
+	_, err := cert.Verify(x509.VerifyOptions{DNSName: devInstance + ".datastores.svc.corp.example", Roots: pool})
+	assert.NoError(t, err)
+	before := chart.Get[*appsv1.StatefulSet](t, first, devInstance).Spec.Template.Annotations["checksum/tls"]
+	after := chart.Get[*appsv1.StatefulSet](t, upgrade, devInstance).Spec.Template.Annotations["checksum/tls"]
+	assert.NotEqual(t, before, after, "a new certificate rolls the pod")
+}
+
+func TestGeneratedClientCertificateNamesTheUser(t *testing.T) {
+	rel := renderDev(t, map[string]string{"postgres.tls.clientCertificates": "true"})
+	s := chart.Get[*corev1.Secret](t, rel, devInstance+"-client-tls")
+	cert, err := certs.Parse(s.Data["tls.crt"])
+	require.NoError(t, err)
+	pool, err := certs.Pool(s.Data["ca.crt"])
+	require.NoError(t, err)
+
+	assert.Equal(t, "app_user", cert.Subject.CommonName, "clientcert=verify-full compares the CN with the user")
+	_, err = cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	assert.NoError(t, err)
+}
+
+func TestExistingTLSSecretIsUsedAsIs(t *testing.T) {
+	rel := renderDev(t, map[string]string{
+		"postgres.tls.source":                            "existingSecret",
+		"postgres.instances.app.tls.existingSecret.name": "app-db-tls",
+		"postgres.tls.existingSecret.keys.certificate":   "server.pem",
+		"postgres.tls.existingSecret.keys.privateKey":    "server-key.pem",
+		"postgres.tls.existingSecret.keys.ca":            "ca.pem",
+	})
+	sts := chart.Get[*appsv1.StatefulSet](t, rel, devInstance)
+
+	assert.Equal(t, "app-db-tls", volume(t, sts, "tls-secret").Secret.SecretName)
+	vars := env(container(t, sts, "prepare-tls"))
+	assert.Equal(t, "server.pem", vars["TLS_CERT_KEY"])
+	assert.Equal(t, "server-key.pem", vars["TLS_KEY_KEY"])
+	assert.Equal(t, "ca.pem", vars["TLS_CA_KEY"])
+	assert.Equal(t, "app-db-tls", vars["TLS_SECRET_NAME"])
+	for _, s := range chart.All[*corev1.Secret](rel) {
+		assert.NotEqual(t, corev1.SecretTypeTLS, s.Type, "no certificate is generated: %s", s.Name)
+	}
+	_, hasCA := chart.Find[*corev1.ConfigMap](rel, caName)
+	assert.False(t, hasCA)
+}
+
+func TestCertManagerIssuesOneCertificatePerInstance(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{
+		"postgres.tls.source":                     "certManager",
+		"postgres.tls.certManager.issuerRef.name": "internal-ca",
+		"postgres.tls.certManager.issuerRef.kind": "ClusterIssuer",
+	}})
+	certsByName := chart.All[*chart.Certificate](rel)
+
+	require.Len(t, certsByName, 14)
+	for _, c := range certsByName {
+		instance := c.Name[:len(c.Name)-len("-tls")]
+		assert.Equal(t, c.Name, c.Spec.SecretName)
+		assert.ElementsMatch(t, serviceNames(instance, "datastores")[:8], c.Spec.DNSNames[:8], c.Name)
+		assert.Contains(t, c.Spec.DNSNames, "localhost")
+		assert.Equal(t, chart.IssuerReference{Name: "internal-ca", Kind: "ClusterIssuer", Group: "cert-manager.io"}, c.Spec.IssuerRef)
+		assert.Equal(t, "ECDSA", c.Spec.PrivateKey.Algorithm)
+		assert.Contains(t, c.Spec.Usages, "server auth")
+		sts := chart.Get[*appsv1.StatefulSet](t, rel, instance)
+		assert.Equal(t, c.Spec.SecretName, volume(t, sts, "tls-secret").Secret.SecretName)
+	}
+	for _, s := range chart.All[*corev1.Secret](rel) {
+		assert.NotEqual(t, corev1.SecretTypeTLS, s.Type, "cert-manager writes the certificates: %s", s.Name)
+	}
+}
+
+func TestCertManagerIssuesTheClientCertificate(t *testing.T) {
+	rel := renderDev(t, map[string]string{
+		"postgres.tls.source": "certManager", "postgres.tls.certManager.issuerRef.name": "internal-ca",
+		"postgres.tls.clientCertificates": "true",
+	})
+	c := chart.Get[*chart.Certificate](t, rel, devInstance+"-client-tls")
+
+	assert.Equal(t, "app_user", c.Spec.CommonName)
+	assert.Contains(t, c.Spec.Usages, "client auth")
+	assert.Empty(t, c.Spec.DNSNames)
+}

@@ -1,0 +1,108 @@
+package render_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
+
+	"github.com/datastores/datastores/test/harness/chart"
+)
+
+// chartValues are the charts whose values users set, with the prefix their keys have in the
+// umbrella chart's values.
+var chartValues = []struct{ dir, prefix string }{
+	{"charts/datastores", ""},
+	{"charts/datastores/charts/postgres", "postgres."},
+}
+
+// leaves lists the dotted paths of every value a values.yaml defines (maps are walked; lists and
+// empty maps are values).
+func leaves(prefix string, v any) []string {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return []string{strings.TrimSuffix(prefix, ".")}
+	}
+	var out []string
+	for k, sub := range m {
+		out = append(out, leaves(prefix+k+".", sub)...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func readYAML(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(chart.RepoRoot(), path))
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, yaml.Unmarshal(b, &out))
+	return out
+}
+
+// Every value is documented in the README's values reference: it has a row of its own, or a
+// free-form map it belongs to does (postgres.resources covers postgres.resources.limits.memory).
+func TestEveryValueIsInTheREADME(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(chart.RepoRoot(), "README.md"))
+	require.NoError(t, err)
+	readme := string(b)
+	documented := func(path string) bool {
+		for p := path; p != ""; p = p[:max(strings.LastIndex(p, "."), 0)] {
+			if strings.Contains(readme, "| `"+p+"` |") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range chartValues {
+		for _, path := range leaves(c.prefix, readYAML(t, c.dir+"/values.yaml")) {
+			assert.True(t, documented(path), "README values reference misses %s", path)
+		}
+	}
+}
+
+// Every value is declared in its chart's values.schema.json, so a typo or a wrong type fails.
+func TestEveryValueIsInTheSchema(t *testing.T) {
+	for _, c := range chartValues {
+		b, err := os.ReadFile(filepath.Join(chart.RepoRoot(), c.dir, "values.schema.json"))
+		require.NoError(t, err)
+		var schema map[string]any
+		require.NoError(t, json.Unmarshal(b, &schema))
+		for _, path := range leaves("", readYAML(t, c.dir+"/values.yaml")) {
+			assert.True(t, schemaHas(schema, schema, strings.Split(path, ".")), "%s values.schema.json misses %s", c.dir, path)
+		}
+	}
+}
+
+func schemaHas(root, node map[string]any, path []string) bool {
+	if ref, ok := node["$ref"].(string); ok {
+		node = resolve(root, ref)
+	}
+	if len(path) == 0 {
+		return true
+	}
+	props, hasProps := node["properties"].(map[string]any)
+	if !hasProps {
+		// A free-form map (resources, nodeSelector, config): its keys are the user's.
+		return node["type"] == "object" || node["additionalProperties"] != nil
+	}
+	next, ok := props[path[0]].(map[string]any)
+	if !ok {
+		return false
+	}
+	return schemaHas(root, next, path[1:])
+}
+
+func resolve(root map[string]any, ref string) map[string]any {
+	node := root
+	for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		node, _ = node[part].(map[string]any)
+	}
+	return node
+}
