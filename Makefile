@@ -1,5 +1,5 @@
 # datastores: TLS-first PostgreSQL and Redis for Kubernetes.
-#   make test    everything that runs without a cluster (lint, render tests)
+#   make test    everything that runs without a cluster (lint, render tests, real-server tests)
 #   make lint    helm lint of the chart with every values file, go vet (also with -tags e2e), gofmt
 #   make render  VALUES=values/dev.yaml: print the manifests
 #   make bench   Go benchmarks
@@ -16,9 +16,9 @@ NAMESPACE    ?= datastores
 
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test lint unit render bench tools clean
+.PHONY: test lint unit server render bench tools clean
 
-test: lint unit
+test: lint unit server
 
 tools: $(HELM)
 
@@ -44,6 +44,11 @@ lint: $(HELM)
 # Tier 1: render the chart in-process and check the typed objects.
 unit:
 	$(GO) test ./test/harness/... ./test/render/...
+
+# Tier 2: the rendered configuration on real servers (Debian's postgresql; see .ci/run). Without
+# the binaries the tests skip with the install command, or fail when CI=true.
+server:
+	$(GO) test ./test/server/...
 
 render: $(HELM)
 	@$(HELM) template $(RELEASE) $(CHART) --namespace $(NAMESPACE) -f $(VALUES)

@@ -7,6 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -130,4 +131,27 @@ func issue(tmpl *x509.Certificate, parent *Pair) (*Pair, error) {
 		Cert:    cert,
 		Key:     key,
 	}, nil
+}
+
+// Load makes a Pair of an existing certificate and its ECDSA key (for instance the chart's CA
+// from its Secret), so tests can issue certificates from it.
+func Load(certPEM, keyPEM []byte) (*Pair, error) {
+	cert, err := Parse(certPEM)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParseKey(keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := key.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the CA key is %T, not ECDSA", key)
+	}
+	return &Pair{CertPEM: certPEM, KeyPEM: keyPEM, Cert: cert, Key: ec}, nil
+}
+
+// TLSCertificate is the pair as a crypto/tls client or server certificate.
+func (p *Pair) TLSCertificate() (tls.Certificate, error) {
+	return tls.X509KeyPair(p.CertPEM, p.KeyPEM)
 }

@@ -33,41 +33,50 @@ type Layout struct {
 	mounts []string // pod mount paths, longest first
 }
 
-// New writes every volume mounted by the containers into root. A Secret or ConfigMap volume whose
-// object is missing is left empty when the volume is optional and is an error otherwise, as the
-// kubelet would keep the pod waiting.
+// New writes every volume mounted by the containers into root. ConfigMap files pass through
+// Rewrite, so postgresql.conf or an init script names host paths. A Secret or ConfigMap volume
+// whose object is missing is left empty when the volume is optional and is an error otherwise, as
+// the kubelet would keep the pod waiting.
 func New(root string, spec corev1.PodSpec, src Sources, owner Owner) (*Layout, error) {
 	l := &Layout{Root: root}
 	volumes := map[string]corev1.Volume{}
 	for _, v := range spec.Volumes {
 		volumes[v.Name] = v
 	}
+	type mount struct {
+		path   string
+		volume string
+	}
+	var mounts []mount
 	seen := map[string]bool{}
 	for _, c := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
 		for _, m := range c.VolumeMounts {
-			if seen[m.MountPath] {
-				continue
-			}
-			seen[m.MountPath] = true
-			l.mounts = append(l.mounts, m.MountPath)
-			dir := l.HostPath(m.MountPath)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, err
-			}
-			v, ok := volumes[m.Name]
-			if !ok {
-				// A claim template's volume: a persistent disk, empty at first start.
-				if err := chownDir(dir, owner, 0o775); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			if err := l.fill(dir, v, src, owner); err != nil {
-				return nil, fmt.Errorf("volume %s at %s: %w", v.Name, m.MountPath, err)
+			if !seen[m.MountPath] {
+				seen[m.MountPath] = true
+				mounts = append(mounts, mount{m.MountPath, m.Name})
+				l.mounts = append(l.mounts, m.MountPath)
 			}
 		}
 	}
 	sort.Slice(l.mounts, func(i, j int) bool { return len(l.mounts[i]) > len(l.mounts[j]) })
+
+	for _, m := range mounts {
+		dir := l.HostPath(m.path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		v, ok := volumes[m.volume]
+		if !ok {
+			// A claim template's volume: a persistent disk, empty at first start.
+			if err := chownDir(dir, owner, 0o775); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := l.fill(dir, v, src, owner); err != nil {
+			return nil, fmt.Errorf("volume %s at %s: %w", v.Name, m.path, err)
+		}
+	}
 	return l, nil
 }
 
@@ -89,7 +98,7 @@ func (l *Layout) fill(dir string, v corev1.Volume, src Sources, owner Owner) err
 		}
 		data := map[string][]byte{}
 		for k, s := range cm.Data {
-			data[k] = []byte(s)
+			data[k] = []byte(l.Rewrite(s))
 		}
 		return writeAtomic(dir, data, v.ConfigMap.Items, v.ConfigMap.DefaultMode, owner)
 	case v.EmptyDir != nil:
