@@ -181,3 +181,149 @@ Usage: {{ include "common.tls.checksum" (dict "context" $ "secret" $name "data" 
 {{- toJson (dig "data" dict $existing) | sha256sum -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+A server, as the TLS helpers below see it: a dict with
+  name            the value of the datastores.io/instance label ("auth", "redis")
+  fullname        its object prefix; Services <fullname> and <headlessService>
+  headlessService
+  tls             its tls values block (source, clientCertificates, existingSecret, certManager)
+  tlsSecret       the Secret its pod mounts
+  clientTlsSecret the Secret of the client certificate the chart issues with tls.clientCertificates
+  clientName      the client certificate's CN (the PostgreSQL user; for Redis, the ACL user)
+  serverUsages    extended key usages of the server certificate
+  component       the app.kubernetes.io/component label
+*/}}
+
+{{/*
+The certificates a server needs from the chart (generate or certManager): the server's, for the
+names of its Services, and with tls.clientCertificates a client certificate.
+Usage: {{ include "common.tls.certificates" (dict "context" $ "server" $s) | fromJsonArray }}
+*/}}
+{{- define "common.tls.certificates" -}}
+{{- $s := .server -}}
+{{- $ns := .context.Release.Namespace -}}
+{{- $dns := include "common.tls.dnsNames" (dict "context" .context "services" (list $s.fullname $s.headlessService) "headless" $s.headlessService) | fromJsonArray -}}
+{{- $cn := printf "%s.%s.svc.%s" $s.fullname $ns (include "common.names.clusterDomain" .context) -}}
+{{- $certs := list (dict "secret" $s.tlsSecret "commonName" $cn "dnsNames" $dns "ipAddresses" (list "127.0.0.1" "::1") "usages" $s.serverUsages) -}}
+{{- if $s.tls.clientCertificates -}}
+{{- $certs = append $certs (dict "secret" $s.clientTlsSecret "commonName" $s.clientName "dnsNames" list "ipAddresses" list "usages" (list "client auth")) -}}
+{{- end -}}
+{{- toJson $certs -}}
+{{- end -}}
+
+{{/*
+The objects that give a server its certificates: Secrets signed by the release CA (generate), or
+cert-manager Certificates (certManager); nothing for existingSecret.
+Usage: {{ include "common.tls.objects" (dict "context" $ "server" $s) }}
+*/}}
+{{- define "common.tls.objects" -}}
+{{- $s := .server -}}
+{{- $labels := include "common.labels.standard" (dict "context" .context "instance" $s.name "component" $s.component) -}}
+{{- range $cert := include "common.tls.certificates" . | fromJsonArray -}}
+{{- if eq $s.tls.source "generate" }}
+{{- $data := include "common.tls.signedCertificate" (dict "context" $.context "secret" $cert.secret "commonName" $cert.commonName "dnsNames" $cert.dnsNames "ipAddresses" $cert.ipAddresses) | fromJson }}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ $cert.secret }}
+  namespace: {{ $.context.Release.Namespace }}
+  labels:
+    {{- $labels | nindent 4 }}
+  annotations:
+    datastores.io/tls-names: {{ include "common.tls.namesChecksum" $cert }}
+type: kubernetes.io/tls
+data:
+  tls.crt: {{ get $data "tls.crt" }}
+  tls.key: {{ get $data "tls.key" }}
+  ca.crt: {{ get $data "ca.crt" }}
+{{- else if eq $s.tls.source "certManager" }}
+---
+{{ include "common.tls.certManagerCertificate" (dict "context" $.context "name" $cert.secret "secret" $cert.secret "commonName" $cert.commonName "dnsNames" $cert.dnsNames "ipAddresses" $cert.ipAddresses "certManager" $s.tls.certManager "usages" $cert.usages "labels" $labels) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The pod annotation value that changes when the server's certificate does.
+Usage: checksum/tls: {{ include "common.tls.podChecksum" (dict "context" $ "server" $s) }}
+*/}}
+{{- define "common.tls.podChecksum" -}}
+{{- $s := .server -}}
+{{- $data := dict -}}
+{{- if eq $s.tls.source "generate" -}}
+{{- $cert := first (include "common.tls.certificates" . | fromJsonArray) -}}
+{{- $data = include "common.tls.signedCertificate" (dict "context" .context "secret" $cert.secret "commonName" $cert.commonName "dnsNames" $cert.dnsNames "ipAddresses" $cert.ipAddresses) | fromJson -}}
+{{- end -}}
+{{- include "common.tls.checksum" (dict "context" .context "secret" $s.tlsSecret "data" $data) -}}
+{{- end -}}
+
+{{/* Where the TLS init container reads the Secret and writes the server's copy. */}}
+{{- define "common.tls.paths" -}}
+scripts: /opt/datastores
+secret: /tls-secret
+dir: /tls
+{{- end -}}
+
+{{/*
+The init container that gives the server its certificate (see common.scripts.prepareTLS); the pod
+must mount the chart's ConfigMap, holding prepare-tls.sh, as volume "scripts".
+Usage: {{ include "common.tls.initContainer" (dict "server" $s "image" $image "pullPolicy" $pp "securityContext" $sc) | nindent 8 }}
+*/}}
+{{- define "common.tls.initContainer" -}}
+{{- $p := include "common.tls.paths" . | fromYaml -}}
+{{- $tls := .server.tls -}}
+{{- $own := eq $tls.source "existingSecret" -}}
+- name: prepare-tls
+  image: {{ .image }}
+  imagePullPolicy: {{ .pullPolicy }}
+  command: ["/bin/sh", "{{ $p.scripts }}/prepare-tls.sh"]
+  env:
+    - name: TLS_SOURCE_DIR
+      value: {{ $p.secret }}
+    - name: TLS_DIR
+      value: {{ $p.dir }}
+    - name: TLS_SECRET_NAME
+      value: {{ .server.tlsSecret }}
+    - name: TLS_CERT_KEY
+      value: {{ ternary $tls.existingSecret.keys.certificate "tls.crt" $own }}
+    - name: TLS_KEY_KEY
+      value: {{ ternary $tls.existingSecret.keys.privateKey "tls.key" $own }}
+    - name: TLS_CA_KEY
+      value: {{ ternary $tls.existingSecret.keys.ca "ca.crt" $own }}
+  securityContext:
+    {{- include "common.security.containerSecurityContext" .securityContext | nindent 4 }}
+  resources:
+    requests:
+      cpu: 10m
+      memory: 16Mi
+    limits:
+      memory: 64Mi
+  volumeMounts:
+    - name: scripts
+      mountPath: {{ $p.scripts }}
+      readOnly: true
+    - name: tls-secret
+      mountPath: {{ $p.secret }}
+      readOnly: true
+    - name: tls
+      mountPath: {{ $p.dir }}
+{{- end -}}
+
+{{/*
+The pod volumes of the TLS hand-over: the Secret as Kubernetes mounts it (group-readable through
+fsGroup, not chmod-able; only the init container reads it) and the in-memory emptyDir the server
+reads, where the key is 0600 and never touches a disk.
+Usage: {{ include "common.tls.volumes" $s | nindent 8 }}
+*/}}
+{{- define "common.tls.volumes" -}}
+- name: tls-secret
+  secret:
+    secretName: {{ .tlsSecret }}
+    defaultMode: 0440
+- name: tls
+  emptyDir:
+    medium: Memory
+    sizeLimit: 1Mi
+{{- end -}}

@@ -13,9 +13,10 @@ hba_file = '{{ .paths.config }}/pg_hba.conf'
 
 # TLS: always on, certificates as the init container wrote them (key 0600, owned by the server).
 ssl = on
-ssl_cert_file = '{{ .paths.tls }}/tls.crt'
-ssl_key_file = '{{ .paths.tls }}/tls.key'
-ssl_ca_file = '{{ .paths.tls }}/ca.crt'
+{{- $tls := include "common.tls.paths" . | fromYaml }}
+ssl_cert_file = '{{ $tls.dir }}/tls.crt'
+ssl_key_file = '{{ $tls.dir }}/tls.key'
+ssl_ca_file = '{{ $tls.dir }}/ca.crt'
 ssl_min_protocol_version = '{{ $i.tls.minProtocolVersion }}'
 ssl_prefer_server_ciphers = on
 

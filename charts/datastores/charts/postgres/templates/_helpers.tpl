@@ -32,7 +32,9 @@ validated, and with the names of its objects. Every template ranges over it:
 {{- $_ = set $i "authSecret" ($i.auth.existingSecret | default (printf "%s-auth" $full)) -}}
 {{- $_ = set $i "tlsSecret" (ternary $i.tls.existingSecret.name (printf "%s-tls" $full) (eq $i.tls.source "existingSecret")) -}}
 {{- $_ = set $i "clientTlsSecret" (printf "%s-client-tls" $full) -}}
-{{- $_ = set $i "dnsNames" (include "common.tls.dnsNames" (dict "context" $ "services" (list $full (printf "%s-hl" $full)) "headless" (printf "%s-hl" $full)) | fromJsonArray) -}}
+{{- $_ = set $i "clientName" $i.user -}}
+{{- $_ = set $i "serverUsages" (list "server auth") -}}
+{{- $_ = set $i "component" "database" -}}
 {{- $out = append $out $i -}}
 {{- end -}}
 {{- toJson $out -}}
@@ -159,25 +161,9 @@ without TLS, and trust/password/md5 would accept one without a SCRAM password or
 {{- define "postgres.paths" -}}
 config: /etc/postgresql
 initdb: /docker-entrypoint-initdb.d
-scripts: /opt/datastores
-tlsSecret: /tls-secret
-tls: /tls
 credentials: /run/secrets/postgres
 run: /var/run/postgresql
 data: /var/lib/postgresql/data
 pgdata: /var/lib/postgresql/data/pgdata
 {{- end -}}
 
-{{/*
-The certificates an instance needs from the chart (generate or certManager): the server's, whose
-names are its Services, and with tls.clientCertificates the client certificate of its user (CN =
-user name, as pg_hba clientcert=verify-full checks).
-*/}}
-{{- define "postgres.certificates" -}}
-{{- $i := .i -}}
-{{- $certs := list (dict "secret" $i.tlsSecret "commonName" (printf "%s.%s.svc.%s" $i.fullname .context.Release.Namespace (include "common.names.clusterDomain" .context)) "dnsNames" $i.dnsNames "ipAddresses" (list "127.0.0.1" "::1") "usages" (list "server auth")) -}}
-{{- if $i.tls.clientCertificates -}}
-{{- $certs = append $certs (dict "secret" $i.clientTlsSecret "commonName" $i.user "dnsNames" list "ipAddresses" list "usages" (list "client auth")) -}}
-{{- end -}}
-{{- toJson $certs -}}
-{{- end -}}
