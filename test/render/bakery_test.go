@@ -23,7 +23,7 @@ var bakeryInstances = []string{
 // Services and a certificate for exactly those Service names.
 func TestBakeryIAHasFourteenIsolatedInstances(t *testing.T) {
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, ReleaseName: "bakery", Namespace: "bakery-ia"})
-	require.Len(t, chart.All[*appsv1.StatefulSet](rel), len(bakeryInstances))
+	require.Equal(t, len(bakeryInstances), len(chart.AllOf[*appsv1.StatefulSet](rel, "postgres")))
 
 	passwords := map[string]string{}
 	for _, name := range bakeryInstances {
@@ -80,9 +80,22 @@ func TestNotesExplainVerifiedConnections(t *testing.T) {
 	assert.Contains(t, notes, "asyncpg takes ssl=<SSLContext>, not sslmode")
 }
 
-func TestPostgresCanBeDisabled(t *testing.T) {
-	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.enabled": "false"}})
+func TestSubchartsCanBeDisabled(t *testing.T) {
+	tests := []struct {
+		name, disable, gone, kept string
+	}{
+		{"postgres off", "postgres.enabled", "postgres", "redis"},
+		{"redis off", "redis.enabled", "redis", "postgres"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{tt.disable: "false"}})
 
-	assert.Empty(t, rel.Objects)
+			assert.Empty(t, chart.AllOf[*appsv1.StatefulSet](rel, tt.gone))
+			assert.NotEmpty(t, chart.AllOf[*appsv1.StatefulSet](rel, tt.kept))
+		})
+	}
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.enabled": "false", "redis.enabled": "false"}})
+	assert.Empty(t, rel.Objects, "nothing at all, not even the CA, when both are off")
 	assert.NotContains(t, rel.Notes, "PostgreSQL")
 }

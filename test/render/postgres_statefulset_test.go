@@ -59,7 +59,7 @@ func TestPostgresOneStatefulSetPerInstance(t *testing.T) {
 		"postgres.instances.orders.persistence.size": "5Gi",
 	})
 
-	assert.ElementsMatch(t, []string{"test-postgres-app", "test-postgres-orders"}, chart.Names[*appsv1.StatefulSet](rel))
+	assert.ElementsMatch(t, []string{"test-postgres-app", "test-postgres-orders"}, names(chart.AllOf[*appsv1.StatefulSet](rel, "postgres")))
 	orders := chart.Get[*appsv1.StatefulSet](t, rel, "test-postgres-orders")
 	assert.Equal(t, int32(1), *orders.Spec.Replicas)
 	assert.Equal(t, "test-postgres-orders-hl", orders.Spec.ServiceName)

@@ -20,6 +20,7 @@ import (
 var chartValues = []struct{ dir, prefix string }{
 	{"charts/datastores", ""},
 	{"charts/datastores/charts/postgres", "postgres."},
+	{"charts/datastores/charts/redis", "redis."},
 }
 
 // leaves lists the dotted paths of every value a values.yaml defines (maps are walked; lists and

@@ -18,7 +18,7 @@ func TestPasswordIsStoredAsSCRAMVerifier(t *testing.T) {
 		defer conn.Close(ctx(t))
 
 		var stored string
-		require.NoError(t, conn.QueryRow(ctx(t), "SELECT rolpassword FROM pg_authid WHERE rolname = $1", srv.User).Scan(&stored))
+		require.NoError(t, conn.QueryRow(ctx(t), "SELECT rolpassword FROM pg_authid WHERE rolname = $1", srv.AppUser).Scan(&stored))
 		assert.True(t, strings.HasPrefix(stored, "SCRAM-SHA-256$"), "stored: %.20s...", stored)
 	})
 }
@@ -43,7 +43,7 @@ func TestApplicationUserOwnsItsDatabaseOnly(t *testing.T) {
 		var owner string
 		var super bool
 		require.NoError(t, conn.QueryRow(ctx(t), "SELECT pg_get_userbyid(datdba), (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) FROM pg_database WHERE datname = current_database()").Scan(&owner, &super))
-		assert.Equal(t, srv.User, owner)
+		assert.Equal(t, srv.AppUser, owner)
 		assert.False(t, super, "the application user is not a superuser")
 		_, err = conn.Exec(ctx(t), "CREATE TABLE owned_here (id int)")
 		assert.NoError(t, err)

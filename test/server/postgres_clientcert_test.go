@@ -63,7 +63,7 @@ func TestClientCertificateMode(t *testing.T) {
 			conn.Close(ctx(t))
 		})
 		t.Run("a certificate from the CA for the user is accepted", func(t *testing.T) {
-			conn, err := srv.Connect(ctx(t), withClientCert(t, srv.AsApp(pool), issued(ca, srv.User)))
+			conn, err := srv.Connect(ctx(t), withClientCert(t, srv.AsApp(pool), issued(ca, srv.AppUser)))
 			require.NoError(t, err)
 			conn.Close(ctx(t))
 		})
@@ -73,10 +73,10 @@ func TestClientCertificateMode(t *testing.T) {
 			require.ErrorAs(t, err, &pgErr)
 			// PostgreSQL reports it as a failed authentication and logs the reason.
 			assert.Equal(t, "28P01", pgErr.Code, pgErr.Message)
-			assert.Contains(t, srv.Log(), `certificate validation (clientcert=verify-full) failed for user "`+srv.User+`"`)
+			assert.Contains(t, srv.Log(), `certificate validation (clientcert=verify-full) failed for user "`+srv.AppUser+`"`)
 		})
 		t.Run("a certificate from another CA is refused", func(t *testing.T) {
-			_, err := srv.Connect(ctx(t), withClientCert(t, srv.AsApp(pool), issued(other, srv.User)))
+			_, err := srv.Connect(ctx(t), withClientCert(t, srv.AsApp(pool), issued(other, srv.AppUser)))
 			var pgErr *pgconn.PgError
 			require.ErrorAs(t, err, &pgErr)
 			assert.Equal(t, "28000", pgErr.Code, pgErr.Message)

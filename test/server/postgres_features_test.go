@@ -36,12 +36,12 @@ func TestAuditLogRecordsConnectionsAndStatements(t *testing.T) {
 		require.NoError(t, err)
 		conn.Close(ctx(t))
 
-		prefix := fmt.Sprintf("user=%s,db=%s,app=audit-probe,client=127.0.0.1 ", srv.User, srv.Database)
+		prefix := fmt.Sprintf("user=%s,db=%s,app=audit-probe,client=127.0.0.1 ", srv.AppUser, srv.Database)
 		assert.Eventually(t, func() bool { return strings.Contains(srv.Log(), prefix+"LOG:  disconnection") }, 5*time.Second, 50*time.Millisecond)
 		log := srv.Log()
 		// The connection is logged before application_name takes effect, hence app=[unknown].
 		authorized := fmt.Sprintf(`user=%s,db=%s,app=\[unknown\],client=127\.0\.0\.1 LOG:  connection authorized: user=%s database=%s application_name=audit-probe SSL enabled \(protocol=TLSv1\.[23]`,
-			srv.User, srv.Database, srv.User, srv.Database)
+			srv.AppUser, srv.Database, srv.AppUser, srv.Database)
 		assert.Regexp(t, regexp.MustCompile(authorized), log)
 		assert.Contains(t, log, prefix+"LOG:  statement: CREATE TABLE "+table)
 	})

@@ -125,3 +125,15 @@ func (r *Release) PodTemplates() []PodTemplate {
 	}
 	return out
 }
+
+// AllOf returns the rendered objects of type T that belong to one subchart (their
+// app.kubernetes.io/name label, e.g. "postgres" or "redis").
+func AllOf[T runtime.Object](r *Release, app string) []T {
+	var out []T
+	for _, o := range All[T](r) {
+		if m, err := meta.Accessor(o); err == nil && m.GetLabels()["app.kubernetes.io/name"] == app {
+			out = append(out, o)
+		}
+	}
+	return out
+}

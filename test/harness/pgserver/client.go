@@ -27,7 +27,7 @@ func VerifyFull(ca *x509.CertPool, serverName string) *tls.Config {
 // AsApp is the application user with its password and database, over verify-full TLS to
 // "localhost" (a name every certificate of the chart carries).
 func (s *Server) AsApp(pool *x509.CertPool) Client {
-	return Client{User: s.User, Password: s.Password, Database: s.Database, TLS: VerifyFull(pool, "localhost")}
+	return Client{User: s.AppUser, Password: s.Password, Database: s.Database, TLS: VerifyFull(pool, "localhost")}
 }
 
 // AsAdmin is the superuser, over verify-full TLS.

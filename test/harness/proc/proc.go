@@ -22,9 +22,9 @@ type User struct {
 	switched bool // true when the test runs as root and must drop to this user
 }
 
-// Unprivileged is the current user, or, when the tests run as root (as in CI), the "postgres"
-// system user Debian's packages create, else "nobody".
-func Unprivileged() (User, error) {
+// Unprivileged is the current user, or, when the tests run as root (as in CI), the first of the
+// named system users that exists (Debian's packages create "postgres" and "redis"), else "nobody".
+func Unprivileged(preferred ...string) (User, error) {
 	if os.Geteuid() != 0 {
 		u, err := user.Current()
 		if err != nil {
@@ -32,7 +32,7 @@ func Unprivileged() (User, error) {
 		}
 		return User{Name: u.Username, UID: os.Getuid(), GID: os.Getgid()}, nil
 	}
-	for _, name := range []string{"postgres", "nobody"} {
+	for _, name := range append(preferred, "nobody") {
 		u, err := user.Lookup(name)
 		if err != nil {
 			continue
@@ -41,7 +41,7 @@ func Unprivileged() (User, error) {
 		gid, _ := strconv.Atoi(u.Gid)
 		return User{Name: name, UID: uid, GID: gid, switched: true}, nil
 	}
-	return User{}, fmt.Errorf("running as root and neither a postgres nor a nobody user exists to drop to")
+	return User{}, fmt.Errorf("running as root and none of the users %v exists to drop to", append(preferred, "nobody"))
 }
 
 // Command is exec.Command run as u, in a process group of its own.
@@ -144,9 +144,4 @@ func (d *Daemon) WaitFor(timeout time.Duration, ready func() error) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// MakeTraversable opens dir's permissions so that u can reach files below it.
-func MakeTraversable(dir string) error {
-	return os.Chmod(dir, 0o755)
 }

@@ -1,0 +1,101 @@
+{{/*
+redis.conf. The plaintext port is closed and TLS is the only way in; users come from the ACL file
+the start script writes from Secrets, so no password is ever in this file.
+*/}}
+{{- define "redis.conf" -}}
+{{- $p := include "redis.paths" . | fromYaml -}}
+{{- $tls := include "common.tls.paths" . | fromYaml -}}
+{{- $s := .server -}}
+# Rendered by the datastores chart.
+# Network: every interface, TLS only; the plaintext port is closed.
+bind * -::*
+protected-mode yes
+port 0
+tls-port {{ int $s.port }}
+
+# TLS, with the files the init container wrote.
+tls-cert-file {{ $tls.dir }}/tls.crt
+tls-key-file {{ $tls.dir }}/tls.key
+tls-ca-cert-file {{ $tls.dir }}/ca.crt
+tls-protocols "{{ $s.tls.protocols }}"
+tls-prefer-server-ciphers yes
+tls-auth-clients {{ $s.tls.authClients }}
+# Replicas attached to this server replicate over TLS too.
+tls-replication yes
+
+# Authentication: ACL users with SHA-256 password hashes, written at start from the Secrets.
+aclfile {{ $p.run }}/users.acl
+
+# Persistence on the PVC: append-only file and RDB snapshots.
+dir {{ $p.data }}
+appendonly yes
+appendfsync {{ $s.persistence.appendfsync }}
+appenddirname appendonlydir
+dbfilename dump.rdb
+save {{ $s.persistence.save }}
+{{- with $s.config }}
+
+# Extra directives (values: redis.config).
+{{- range $key := keys . | sortAlpha }}
+{{ $key }} {{ include "redis.confValue" (get $s.config $key) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The container's command: writes the ACL file, then execs redis-server. Each password is read
+from its Secret file and only its SHA-256 goes into the file (Redis's "#<hash>" rule): no password
+is ever an argument, an environment value or a line of a config file. Extra arguments go to
+redis-server.
+*/}}
+{{- define "redis.startScript" -}}
+{{- $p := include "redis.paths" . | fromYaml -}}
+{{- $s := .server -}}
+#!/bin/sh
+# start-redis: write the ACL file from the password Secrets, then run redis-server.
+set -eu
+umask 077
+acl="{{ $p.run }}/users.acl"
+hash() {
+  if [ ! -s "$1" ]; then
+    echo "start-redis: the password file $1 is missing or empty" >&2
+    exit 1
+  fi
+  tr -d '\r\n' < "$1" | sha256sum | cut -d' ' -f1
+}
+{
+{{- if $s.auth.disableDefaultUser }}
+  echo "user default off"
+  echo "user datastores-probe on #$(hash {{ $p.credentials }}/password) -@all +ping"
+{{- else }}
+  echo "user default on #$(hash {{ $p.credentials }}/password) ~* &* +@all"
+{{- end }}
+{{- range $u := $s.auth.users }}
+  echo "user {{ $u.name }} on #$(hash {{ $p.users }}/{{ $u.name }}/password) {{ $u.rules }}"
+{{- end }}
+} > "$acl.tmp"
+mv -f "$acl.tmp" "$acl"
+exec redis-server {{ $p.config }}/redis.conf "$@"
+{{- end -}}
+
+{{/*
+The probes' command: PING over TLS with AUTH. The password reaches redis-cli through its
+environment (REDISCLI_AUTH), read from the Secret file at run time, never on a command line. The
+server's own certificate serves as client certificate when tls.authClients asks for one.
+*/}}
+{{- define "redis.probeScript" -}}
+{{- $p := include "redis.paths" . | fromYaml -}}
+{{- $tls := include "common.tls.paths" . | fromYaml -}}
+{{- $s := .server -}}
+#!/bin/sh
+# probe: PING over TLS, authenticated.
+set -eu
+REDISCLI_AUTH="$(tr -d '\r\n' < {{ $p.credentials }}/password)"
+export REDISCLI_AUTH
+reply="$(redis-cli --no-auth-warning --tls --cacert {{ $tls.dir }}/ca.crt --cert {{ $tls.dir }}/tls.crt --key {{ $tls.dir }}/tls.key \
+  -h localhost -p {{ int $s.port }}{{ if $s.auth.disableDefaultUser }} --user datastores-probe{{ end }} ping)"
+if [ "$reply" != "PONG" ]; then
+  echo "probe: $reply" >&2
+  exit 1
+fi
+{{- end -}}

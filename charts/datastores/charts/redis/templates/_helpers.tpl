@@ -1,0 +1,156 @@
+{{/*
+redis.server: the server with its object names and normalised settings, validated. JSON; every
+template reads it with
+  {{- $s := include "redis.server" . | fromJson }}
+*/}}
+{{- define "redis.server" -}}
+{{- include "common.memo" (dict "context" . "template" "redis.server.compute") -}}
+{{- end -}}
+
+{{- define "redis.server.compute" -}}
+{{- $s := omit .Values "global" "enabled" "image" "imagePullSecrets" "securityContext" "nameOverride" "fullnameOverride" | deepCopy -}}
+{{- $full := include "common.names.fullname" . -}}
+{{- if gt (len $full) 52 -}}
+{{- fail (printf "redis: the resource name %q is %d characters long, over the limit of 52 (StatefulSet pods carry it in a 63-character label); use a shorter release name or set redis.fullnameOverride" $full (len $full)) -}}
+{{- end -}}
+{{- /* YAML reads an unquoted no/yes as a boolean: accept both spellings. */ -}}
+{{- $authClients := $s.tls.authClients -}}
+{{- if kindIs "bool" $authClients -}}
+{{- $authClients = ternary "yes" "no" $authClients -}}
+{{- end -}}
+{{- $_ := set $s.tls "authClients" (toString $authClients) -}}
+{{- $_ = set $s.tls "clientCertificates" (ne $s.tls.authClients "no") -}}
+{{- $_ = set $s "name" "redis" -}}
+{{- $_ = set $s "fullname" $full -}}
+{{- $_ = set $s "headlessService" (printf "%s-hl" $full) -}}
+{{- $_ = set $s "authSecret" ($s.auth.existingSecret | default (printf "%s-auth" $full)) -}}
+{{- $_ = set $s "tlsSecret" (ternary $s.tls.existingSecret.name (printf "%s-tls" $full) (eq $s.tls.source "existingSecret")) -}}
+{{- $_ = set $s "clientTlsSecret" (printf "%s-client-tls" $full) -}}
+{{- $_ = set $s "clientName" "redis-client" -}}
+{{- /* The server certificate also authenticates the probe (and replicas) as a client. */ -}}
+{{- $_ = set $s "serverUsages" (list "server auth" "client auth") -}}
+{{- $_ = set $s "component" "cache" -}}
+{{- include "redis.validate" $s -}}
+{{- $users := list -}}
+{{- range $u := $s.auth.users -}}
+{{- $u = deepCopy $u -}}
+{{- $_ := set $u "secret" ($u.existingSecret | default (printf "%s-user-%s" $full $u.name)) -}}
+{{- $_ = set $u "passwordKey" ($u.passwordKey | default "password") -}}
+{{- $users = append $users $u -}}
+{{- end -}}
+{{- $_ = set $s.auth "users" $users -}}
+{{- toJson $s -}}
+{{- end -}}
+
+{{/*
+Everything that could render a Redis that takes plaintext, weak TLS, or a user without a password
+fails here, naming the value and the fix.
+*/}}
+{{- define "redis.validate" -}}
+{{- include "common.tls.validate" (dict "tls" .tls "path" "redis.tls") -}}
+{{- if not (has .tls.protocols (list "TLSv1.2 TLSv1.3" "TLSv1.3" "TLSv1.2")) -}}
+{{- fail (printf "redis.tls.protocols is %q: Redis must refuse TLS below 1.2; use \"TLSv1.2 TLSv1.3\", \"TLSv1.3\" or \"TLSv1.2\"" (toString .tls.protocols)) -}}
+{{- end -}}
+{{- if not (has .tls.authClients (list "no" "optional" "yes")) -}}
+{{- fail (printf "redis.tls.authClients is %q: use no, optional or yes (client certificates required)" .tls.authClients) -}}
+{{- end -}}
+{{- if and .auth.existingSecret (not .auth.passwordKey) -}}
+{{- fail (printf "redis.auth.passwordKey: name the key of Secret %q that holds the password (redis.auth.existingSecret is set)" .auth.existingSecret) -}}
+{{- end -}}
+{{- if and (not .auth.existingSecret) (lt (int .auth.passwordLength) 32) -}}
+{{- fail (printf "redis.auth.passwordLength is %v: generated passwords must be at least 32 characters; raise it or use redis.auth.existingSecret" .auth.passwordLength) -}}
+{{- end -}}
+{{- if and .auth.disableDefaultUser (not .auth.users) -}}
+{{- fail "redis.auth.disableDefaultUser is true but redis.auth.users is empty: no client could log in; add a user or keep the default user" -}}
+{{- end -}}
+{{- $names := list -}}
+{{- range $n, $u := .auth.users -}}
+{{- $path := printf "redis.auth.users[%d]" $n -}}
+{{- if not (regexMatch "^[a-z][a-z0-9_-]{0,39}$" (toString ($u.name | default ""))) -}}
+{{- fail (printf "%s.name %q: give the user a name of lower-case letters, digits, '-' and '_' (it also names its Secret)" $path (toString ($u.name | default ""))) -}}
+{{- end -}}
+{{- if has $u.name (list "default" "datastores-probe") -}}
+{{- fail (printf "%s.name %q is reserved; the default user is configured with redis.auth" $path $u.name) -}}
+{{- end -}}
+{{- if has $u.name $names -}}
+{{- fail (printf "%s.name %q appears twice in redis.auth.users" $path $u.name) -}}
+{{- end -}}
+{{- $names = append $names $u.name -}}
+{{- if and $u.existingSecret (hasKey $u "passwordKey") (not $u.passwordKey) -}}
+{{- fail (printf "%s.passwordKey: name the key of Secret %q that holds the password" $path $u.existingSecret) -}}
+{{- end -}}
+{{- $rules := toString ($u.rules | default "") -}}
+{{- if not $rules -}}
+{{- fail (printf "%s.rules is empty: give the user its ACL rules, e.g. \"~cache:* +@read +@write -@dangerous\"" $path) -}}
+{{- end -}}
+{{- range $rule := splitList " " $rules -}}
+{{- if or (has $rule (list "nopass" "resetpass" "on" "off" "reset")) (regexMatch "^[<>#!]" $rule) -}}
+{{- fail (printf "%s.rules: %q is not allowed: every ACL user has a password from a Secret (generated, or %s.existingSecret), and the chart turns users on" $path $rule $path) -}}
+{{- end -}}
+{{- end -}}
+{{- if not (regexMatch "^[-+~&%@*:|.,_/a-zA-Z0-9{}\\[\\]? ]+$" $rules) -}}
+{{- fail (printf "%s.rules %q: only ACL rule characters are allowed (no quotes, $, backquotes or line breaks)" $path $rules) -}}
+{{- end -}}
+{{- end -}}
+{{- include "redis.validateConfig" .config -}}
+{{- end -}}
+
+{{/* redis.conf directives the chart owns: TLS, network, authentication, persistence locations. */}}
+{{- define "redis.validateConfig" -}}
+{{- $managed := dict
+  "port" "the plaintext port is always 0"
+  "tls-port" "use redis.port"
+  "bind" "the server listens on every interface; restrict clients with NetworkPolicies"
+  "protected-mode" "the chart sets it"
+  "tls-cert-file" "the init container writes the certificate there"
+  "tls-key-file" "the init container writes the key there"
+  "tls-ca-cert-file" "the init container writes the CA there"
+  "tls-ca-cert-dir" "the CA comes from the TLS Secret"
+  "tls-protocols" "use redis.tls.protocols"
+  "tls-auth-clients" "use redis.tls.authClients"
+  "tls-replication" "replication always uses TLS"
+  "tls-cluster" "cluster bus traffic would use TLS; cluster mode is not supported"
+  "requirepass" "passwords come from Secrets; use redis.auth"
+  "masterauth" "passwords come from Secrets"
+  "aclfile" "the chart writes the ACL file from Secrets; use redis.auth.users"
+  "user" "use redis.auth.users"
+  "dir" "data lives on the PVC"
+  "appendonly" "AOF is always on"
+  "appendfsync" "use redis.persistence.appendfsync"
+  "appenddirname" "the chart sets it"
+  "dbfilename" "the chart sets it"
+  "save" "use redis.persistence.save"
+  "include" "the chart renders the whole configuration"
+-}}
+{{- range $key, $value := . -}}
+{{- if hasKey $managed $key -}}
+{{- fail (printf "redis.config.%s: this directive is managed by the chart (%s); remove it" $key (get $managed $key)) -}}
+{{- end -}}
+{{- if not (regexMatch "^[a-z][a-z0-9-]*$" $key) -}}
+{{- fail (printf "redis.config: %q is not a redis.conf directive name" $key) -}}
+{{- end -}}
+{{- if or (kindIs "map" $value) (kindIs "slice" $value) (regexMatch "[\\n\\r\"]" (toString $value)) -}}
+{{- fail (printf "redis.config.%s: a value must be one line without double quotes" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod paths; the real-server tests map them onto a temporary directory. */}}
+{{- define "redis.paths" -}}
+config: /etc/redis
+data: /data
+run: /run/redis
+credentials: /run/secrets/redis
+users: /run/secrets/redis-users
+{{- end -}}
+
+{{/* One redis.conf value: booleans as yes/no, whole numbers without exponent, the rest as is. */}}
+{{- define "redis.confValue" -}}
+{{- if kindIs "bool" . -}}
+{{- ternary "yes" "no" . -}}
+{{- else if or (kindIs "float64" .) (kindIs "int" .) (kindIs "int64" .) -}}
+{{- if eq (float64 .) (float64 (int64 .)) -}}{{ int64 . }}{{- else -}}{{ . }}{{- end -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}

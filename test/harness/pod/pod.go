@@ -1,0 +1,172 @@
+// Package pod runs a rendered pod's containers on the host, the way the real-server tier needs
+// them: the chart rendered, the pod's file system laid out (podfs), and each container's command
+// run as an unprivileged user with its environment and paths mapped.
+package pod
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/datastores/datastores/test/harness/chart"
+	"github.com/datastores/datastores/test/harness/podfs"
+	"github.com/datastores/datastores/test/harness/proc"
+)
+
+// Pod is one StatefulSet's pod laid out under a temporary directory.
+type Pod struct {
+	Release *chart.Release
+	Layout  *podfs.Layout
+	User    proc.User
+	Spec    corev1.PodSpec
+	// Root is the temporary directory; podfs puts the pod's mounts below it.
+	Root    string
+	secrets map[string]*corev1.Secret
+	path    string
+}
+
+// Options say which pod to lay out.
+type Options struct {
+	Chart       chart.Options
+	StatefulSet string
+	// User is who runs the containers (see proc.Unprivileged).
+	User proc.User
+	// Secrets replace the data of the named Secrets before the layout, e.g. a TLS Secret.
+	Secrets map[string]map[string][]byte
+	// Path is the PATH the containers get: where their image would have its binaries.
+	Path string
+}
+
+// New renders the chart and lays out the StatefulSet's pod under a new temporary directory.
+func New(opts Options) (*Pod, error) {
+	rel, err := chart.RenderE(opts.Chart)
+	if err != nil {
+		return nil, err
+	}
+	sts, ok := chart.Find[*appsv1.StatefulSet](rel, opts.StatefulSet)
+	if !ok {
+		return nil, fmt.Errorf("no StatefulSet %s in the render; have %v", opts.StatefulSet, chart.Names[*appsv1.StatefulSet](rel))
+	}
+	src := podfs.Sources{Secrets: map[string]*corev1.Secret{}, ConfigMaps: map[string]*corev1.ConfigMap{}}
+	for _, s := range chart.All[*corev1.Secret](rel) {
+		src.Secrets[s.Name] = s
+	}
+	for _, cm := range chart.All[*corev1.ConfigMap](rel) {
+		src.ConfigMaps[cm.Name] = cm
+	}
+	for name, data := range opts.Secrets {
+		src.Secrets[name] = &corev1.Secret{Data: data}
+	}
+	root, err := os.MkdirTemp("", opts.StatefulSet+"-")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(root, 0o755); err != nil {
+		return nil, err
+	}
+	layout, err := podfs.New(root, sts.Spec.Template.Spec, src, podfs.Owner{UID: opts.User.UID, GID: opts.User.GID})
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	return &Pod{Release: rel, Layout: layout, User: opts.User, Spec: sts.Spec.Template.Spec, Root: root, secrets: src.Secrets, path: opts.Path}, nil
+}
+
+// Remove deletes the pod's files.
+func (p *Pod) Remove() { os.RemoveAll(p.Root) }
+
+// Container returns a container or init container by name.
+func (p *Pod) Container(name string) (corev1.Container, error) {
+	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return corev1.Container{}, fmt.Errorf("the pod has no container %q", name)
+}
+
+// Secret returns a Secret the pod's volumes were filled from.
+func (p *Pod) Secret(name string) (*corev1.Secret, bool) {
+	s, ok := p.secrets[name]
+	return s, ok
+}
+
+// Vars is a container's literal environment with paths mapped to the host.
+func (p *Pod) Vars(c corev1.Container) map[string]string {
+	out := map[string]string{}
+	for _, e := range c.Env {
+		out[e.Name] = p.Layout.Rewrite(e.Value)
+	}
+	return out
+}
+
+// Env is a container's environment on the host: its literal values with paths mapped, plus what
+// the image would provide.
+func (p *Pod) Env(c corev1.Container) []string {
+	return append(p.Layout.Env(c), "PATH="+p.path, "LANG=C.UTF-8", "HOME="+p.Root)
+}
+
+// Argv is the container's command and args with paths mapped, and extra arguments appended.
+func (p *Pod) Argv(c corev1.Container, extra ...string) []string {
+	var argv []string
+	for _, a := range append(append(append([]string{}, c.Command...), c.Args...), extra...) {
+		argv = append(argv, p.Layout.Rewrite(a))
+	}
+	return argv
+}
+
+// Command runs argv in the container's environment as the pod's user.
+func (p *Pod) Command(c corev1.Container, argv ...string) *exec.Cmd {
+	cmd := p.User.Command(argv[0], argv[1:]...)
+	cmd.Env = p.Env(c)
+	return cmd
+}
+
+// Exec runs a program in a container's environment as the pod's user.
+func (p *Pod) Exec(c corev1.Container, name string, args ...string) (string, error) {
+	cmd := p.User.Command(name, args...)
+	cmd.Env = p.Env(c)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// PrepareTLS runs the rendered prepare-tls init container.
+func (p *Pod) PrepareTLS() (string, error) {
+	c, err := p.Container("prepare-tls")
+	if err != nil {
+		return "", err
+	}
+	cmd := p.Command(c, p.Argv(c)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	return out.String(), err
+}
+
+// MountPath is where a container mounts a volume, on the host.
+func (p *Pod) MountPath(volume string) (string, error) {
+	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
+		for _, m := range c.VolumeMounts {
+			if m.Name == volume {
+				return p.Layout.HostPath(m.MountPath), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no container mounts volume %q", volume)
+}
+
+// SecretVolume is the name of the Secret behind a volume.
+func (p *Pod) SecretVolume(volume string) string {
+	for _, v := range p.Spec.Volumes {
+		if v.Name == volume && v.Secret != nil {
+			return v.Secret.SecretName
+		}
+	}
+	return ""
+}
