@@ -48,7 +48,7 @@ unit:
 # Tier 2: the rendered configuration on real servers (Debian's postgresql; see .ci/run). Without
 # the binaries the tests skip with the install command, or fail when CI=true.
 server:
-	$(GO) test ./test/server/...
+	$(GO) test -count=1 ./test/server/...
 
 render: $(HELM)
 	@$(HELM) template $(RELEASE) $(CHART) --namespace $(NAMESPACE) -f $(VALUES)

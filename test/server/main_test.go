@@ -73,22 +73,33 @@ type pool struct {
 
 type entry struct {
 	once sync.Once
-	srv  *pgserver.Server
+	srv  interface{ Stop() }
 	err  error
 }
 
 var servers = &pool{entries: map[string]*entry{}}
 
-func (p *pool) get(key string, opts pgserver.Options) (*pgserver.Server, error) {
-	p.mu.Lock()
-	e, ok := p.entries[key]
+// shared starts a server once per key and returns it to every caller.
+func shared[S interface{ Stop() }](key string, start func() (S, error)) (S, error) {
+	servers.mu.Lock()
+	e, ok := servers.entries[key]
 	if !ok {
 		e = &entry{}
-		p.entries[key] = e
+		servers.entries[key] = e
 	}
-	p.mu.Unlock()
-	e.once.Do(func() { e.srv, e.err = pgserver.Start(opts) })
-	return e.srv, e.err
+	servers.mu.Unlock()
+	e.once.Do(func() {
+		srv, err := start()
+		if err == nil {
+			e.srv = srv
+		}
+		e.err = err
+	})
+	if e.err != nil {
+		var zero S
+		return zero, e.err
+	}
+	return e.srv.(S), nil
 }
 
 func (p *pool) stopAll() {
@@ -113,7 +124,7 @@ func postgresServers(t *testing.T, config string, set map[string]string) []*pgse
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = servers.get(config+"/"+tg.name, tg.options(set))
+			out[i], errs[i] = shared(config+"/"+tg.name, func() (*pgserver.Server, error) { return pgserver.Start(tg.options(set)) })
 		}()
 	}
 	wg.Wait()
