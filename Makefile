@@ -53,8 +53,10 @@ server:
 render: $(HELM)
 	@$(HELM) template $(RELEASE) $(CHART) --namespace $(NAMESPACE) -f $(VALUES)
 
+# Render benchmarks, and backup throughput on a ~1 GB database (BENCH_PGBENCH_SCALE=70;
+# BENCH_DATA=text for less compressible rows; BENCH_ROUNDS=3).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./test/...
+	$(GO) test -run '^$$' -bench . -benchmem -v ./test/render/ ./test/server/
 
 clean:
 	rm -rf $(BIN)

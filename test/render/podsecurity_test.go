@@ -19,6 +19,7 @@ var podSecurityCases = []chart.Options{
 	{ValuesFiles: []string{bakeryValues}},
 	{ValuesFiles: []string{devValues}, SetValues: map[string]string{"postgres.tls.source": "certManager", "postgres.tls.certManager.issuerRef.name": "ca", "postgres.tls.clientCertificates": "true"}},
 	{ValuesFiles: []string{devValues}, SetValues: map[string]string{"postgres.tls.source": "existingSecret", "postgres.tls.existingSecret.name": "tls", "postgres.instances.app.persistence.existingClaim": "data"}},
+	{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.backup.enabled": "true", "redis.tls.authClients": "yes", "redis.auth.users[0].name": "orders", "redis.auth.users[0].rules": "+@all"}},
 }
 
 func TestEveryPodPassesTheRestrictedProfile(t *testing.T) {

@@ -22,11 +22,11 @@ func runPrepareTLS(t *testing.T, set map[string]string, secretData map[string][]
 	rel := renderDev(t, set)
 	secret := volume(t, chart.Get[*appsv1.StatefulSet](t, rel, devInstance), "tls-secret").Secret.SecretName
 	p, err := pod.New(pod.Options{
-		Chart:       chart.Options{ValuesFiles: []string{devValues}, SetValues: set},
-		StatefulSet: devInstance,
-		User:        proc.User{UID: os.Getuid(), GID: os.Getgid()},
-		Secrets:     map[string]map[string][]byte{secret: secretData},
-		Path:        os.Getenv("PATH"),
+		Chart:    chart.Options{ValuesFiles: []string{devValues}, SetValues: set},
+		Workload: "StatefulSet/" + devInstance,
+		User:     proc.User{UID: os.Getuid(), GID: os.Getgid()},
+		Secrets:  map[string]map[string][]byte{secret: secretData},
+		Path:     os.Getenv("PATH"),
 	})
 	require.NoError(t, err)
 	t.Cleanup(p.Remove)

@@ -86,6 +86,7 @@ func TestPasswordsAppearOnlyInSecrets(t *testing.T) {
 		{"dev, generated", devValues, nil},
 		{"bakery-ia, generated", bakeryValues, nil},
 		{"dev, client certificates", devValues, map[string]string{"postgres.tls.clientCertificates": "true"}},
+		{"bakery-ia, backups and Redis users", bakeryValues, map[string]string{"postgres.backup.enabled": "true", "redis.auth.users[0].name": "orders", "redis.auth.users[0].rules": "+@all"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

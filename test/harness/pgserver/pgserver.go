@@ -5,7 +5,7 @@
 // rendered init SQL.
 //
 // What differs from the pod, and only this: paths (podfs maps every mount under a temporary
-// root), the port (a free one, given on the command line), initdb runs with --no-sync, and the
+// root), the port (a free one, rendered as postgres.port), initdb runs with --no-sync, and the
 // binaries are Debian's PostgreSQL (15 here; the settings the chart writes mean the same in 17).
 package pgserver
 
@@ -92,33 +92,50 @@ func version(dir string) int {
 
 // Prepare renders the chart and lays out the instance's pod.
 func Prepare(opts Options) (*pod.Pod, error) {
+	p, _, err := prepare(opts)
+	return p, err
+}
+
+// prepare renders the chart with a free port as postgres.port, so that every rendered file (the
+// server's configuration, the backup job's targets) names the port the test server listens on.
+func prepare(opts Options) (*pod.Pod, int, error) {
 	bin, err := Binaries()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	port, err := proc.FreePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	set := map[string]string{"postgres.port": strconv.Itoa(port)}
+	for k, v := range opts.Chart.SetValues {
+		set[k] = v
+	}
+	opts.Chart.SetValues = set
 	u, err := proc.Unprivileged("postgres")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	release := opts.Chart.ReleaseName
 	if release == "" {
 		release = "test"
 	}
 	fullname := release + "-postgres-" + opts.Instance
-	po := pod.Options{Chart: opts.Chart, StatefulSet: fullname, User: u, Path: bin + ":/usr/bin:/bin"}
+	po := pod.Options{Chart: opts.Chart, Workload: "StatefulSet/" + fullname, User: u, Path: bin + ":/usr/bin:/bin"}
 	if opts.TLSSecretData != nil {
 		po.Secrets = map[string]map[string][]byte{fullname + "-tls": opts.TLSSecretData}
 	}
-	return pod.New(po)
+	p, err := pod.New(po)
+	return p, port, err
 }
 
 // Start runs the whole pod: the init step (unless skipped), initdb, the server, the init SQL.
 func Start(opts Options) (*Server, error) {
-	p, err := Prepare(opts)
+	p, port, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := start(p, opts)
+	srv, err := start(p, port, opts)
 	if err != nil {
 		p.Remove()
 		return nil, err
@@ -126,7 +143,7 @@ func Start(opts Options) (*Server, error) {
 	return srv, nil
 }
 
-func start(p *pod.Pod, opts Options) (*Server, error) {
+func start(p *pod.Pod, port int, opts Options) (*Server, error) {
 	if opts.SkipPrepareTLS {
 		if err := placeSecretFilesUnprepared(p); err != nil {
 			return nil, err
@@ -141,7 +158,7 @@ func start(p *pod.Pod, opts Options) (*Server, error) {
 	}
 	vars := p.Vars(c)
 	bin, _ := Binaries()
-	srv := &Server{Pod: p, bin: bin, Database: vars["POSTGRES_DB"], AppUser: appUser(c), logPath: filepath.Join(p.Root, "postgres.log")}
+	srv := &Server{Pod: p, Port: port, bin: bin, Database: vars["POSTGRES_DB"], AppUser: appUser(c), logPath: filepath.Join(p.Root, "postgres.log")}
 	creds, err := p.MountPath("credentials")
 	if err != nil {
 		return nil, err
@@ -169,9 +186,6 @@ func start(p *pod.Pod, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
 
-	if srv.Port, err = proc.FreePort(); err != nil {
-		return nil, err
-	}
 	if err := srv.startPostgres(c, vars); err != nil {
 		return nil, err
 	}
@@ -206,15 +220,15 @@ func (srv *Server) socketDir() string {
 	return dir
 }
 
-// startPostgres runs the container's args (-c config_file=...) with the data directory and the
-// test's port, and waits until the server accepts connections.
+// startPostgres runs the container's args (-c config_file=...) with the data directory, and waits
+// until the server accepts connections.
 func (srv *Server) startPostgres(c corev1.Container, vars map[string]string) error {
 	logFile, err := os.OpenFile(srv.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	argv := append([]string{filepath.Join(srv.bin, "postgres"), "-D", vars["PGDATA"]}, srv.Argv(c, "-c", "port="+strconv.Itoa(srv.Port))...)
+	argv := append([]string{filepath.Join(srv.bin, "postgres"), "-D", vars["PGDATA"]}, srv.Argv(c)...)
 	cmd := srv.Command(c, argv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if srv.daemon, err = proc.Start(cmd); err != nil {
@@ -297,10 +311,43 @@ func (srv *Server) Log() string {
 	return string(b)
 }
 
-// Stop shuts the server down (fast shutdown) and removes its files.
-func (srv *Server) Stop() {
+// Shutdown stops the server (fast shutdown) and keeps its files.
+func (srv *Server) Shutdown() {
 	if srv.daemon != nil {
 		_ = srv.daemon.Stop(syscall.SIGINT, 10*time.Second)
 	}
+}
+
+// Stop shuts the server down and removes its files.
+func (srv *Server) Stop() {
+	srv.Shutdown()
 	srv.Remove()
+}
+
+// JobOptions add to a job's pod what an operator would create for it.
+type JobOptions struct {
+	Secrets    map[string]map[string][]byte // e.g. the restore identity
+	ConfigMaps map[string]map[string]string // e.g. the restore request
+	// Path is the PATH of the job's image; empty: PostgreSQL's binaries and the system's.
+	Path string
+}
+
+// Job lays out one of the release's job pods (the backup or restore CronJob's) from the server's
+// own render, so that it holds the same passwords and CA. The Services' DNS names stand for the
+// test server: PGHOSTADDR=127.0.0.1 makes libpq connect there while it still verifies the
+// certificate against the name.
+func (srv *Server) Job(workload string, o JobOptions) (*pod.Pod, error) {
+	if o.Path == "" {
+		o.Path = srv.bin + ":/usr/bin:/bin"
+	}
+	return pod.New(pod.Options{Release: srv.Release, Workload: workload, User: srv.Pod.User, Secrets: o.Secrets, ConfigMaps: o.ConfigMaps,
+		Path: o.Path, Env: []string{"PGHOSTADDR=127.0.0.1"}})
+}
+
+// RunJob runs a job pod's only container to completion, with extra arguments.
+func RunJob(p *pod.Pod, args ...string) (string, error) {
+	c := p.Spec.Containers[0]
+	cmd := p.Command(c, p.Argv(c, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

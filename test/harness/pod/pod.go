@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/datastores/datastores/test/harness/chart"
@@ -17,39 +17,61 @@ import (
 	"github.com/datastores/datastores/test/harness/proc"
 )
 
-// Pod is one StatefulSet's pod laid out under a temporary directory.
+// Pod is one workload's pod laid out under a temporary directory.
 type Pod struct {
 	Release *chart.Release
 	Layout  *podfs.Layout
 	User    proc.User
 	Spec    corev1.PodSpec
 	// Root is the temporary directory; podfs puts the pod's mounts below it.
-	Root    string
-	secrets map[string]*corev1.Secret
-	path    string
+	Root     string
+	secrets  map[string]*corev1.Secret
+	path     string
+	extraEnv []string
 }
 
 // Options say which pod to lay out.
 type Options struct {
-	Chart       chart.Options
-	StatefulSet string
+	// Chart is rendered, unless Release is an earlier render to reuse (a server and its backup
+	// job must come from the same render: same passwords, same certificates).
+	Chart   chart.Options
+	Release *chart.Release
+	// Workload names the pod's owner as chart.PodTemplate does: "StatefulSet/test-postgres-app",
+	// "CronJob/test-postgres-backup".
+	Workload string
 	// User is who runs the containers (see proc.Unprivileged).
 	User proc.User
-	// Secrets replace the data of the named Secrets before the layout, e.g. a TLS Secret.
-	Secrets map[string]map[string][]byte
+	// Secrets and ConfigMaps add or replace objects before the layout (a TLS Secret with a key
+	// missing, a restore request), as if someone had created them in the namespace.
+	Secrets    map[string]map[string][]byte
+	ConfigMaps map[string]map[string]string
 	// Path is the PATH the containers get: where their image would have its binaries.
 	Path string
+	// Env is added to every container's environment: what the host needs to stand in for the
+	// cluster (e.g. PGHOSTADDR, so a Service's DNS name reaches a server on 127.0.0.1).
+	Env []string
 }
 
-// New renders the chart and lays out the StatefulSet's pod under a new temporary directory.
+// New renders the chart (or takes Release) and lays out the workload's pod under a new temporary
+// directory.
 func New(opts Options) (*Pod, error) {
-	rel, err := chart.RenderE(opts.Chart)
-	if err != nil {
-		return nil, err
+	rel := opts.Release
+	if rel == nil {
+		var err error
+		if rel, err = chart.RenderE(opts.Chart); err != nil {
+			return nil, err
+		}
 	}
-	sts, ok := chart.Find[*appsv1.StatefulSet](rel, opts.StatefulSet)
-	if !ok {
-		return nil, fmt.Errorf("no StatefulSet %s in the render; have %v", opts.StatefulSet, chart.Names[*appsv1.StatefulSet](rel))
+	var spec *corev1.PodSpec
+	var owners []string
+	for _, t := range rel.PodTemplates() {
+		owners = append(owners, t.Owner)
+		if t.Owner == opts.Workload {
+			spec = &t.Spec
+		}
+	}
+	if spec == nil {
+		return nil, fmt.Errorf("no pod of %s in the render; have %v", opts.Workload, owners)
 	}
 	src := podfs.Sources{Secrets: map[string]*corev1.Secret{}, ConfigMaps: map[string]*corev1.ConfigMap{}}
 	for _, s := range chart.All[*corev1.Secret](rel) {
@@ -61,19 +83,22 @@ func New(opts Options) (*Pod, error) {
 	for name, data := range opts.Secrets {
 		src.Secrets[name] = &corev1.Secret{Data: data}
 	}
-	root, err := os.MkdirTemp("", opts.StatefulSet+"-")
+	for name, data := range opts.ConfigMaps {
+		src.ConfigMaps[name] = &corev1.ConfigMap{Data: data}
+	}
+	root, err := os.MkdirTemp("", strings.ReplaceAll(strings.ToLower(opts.Workload), "/", "-")+"-")
 	if err != nil {
 		return nil, err
 	}
 	if err := os.Chmod(root, 0o755); err != nil {
 		return nil, err
 	}
-	layout, err := podfs.New(root, sts.Spec.Template.Spec, src, podfs.Owner{UID: opts.User.UID, GID: opts.User.GID})
+	layout, err := podfs.New(root, *spec, src, podfs.Owner{UID: opts.User.UID, GID: opts.User.GID})
 	if err != nil {
 		os.RemoveAll(root)
 		return nil, err
 	}
-	return &Pod{Release: rel, Layout: layout, User: opts.User, Spec: sts.Spec.Template.Spec, Root: root, secrets: src.Secrets, path: opts.Path}, nil
+	return &Pod{Release: rel, Layout: layout, User: opts.User, Spec: *spec, Root: root, secrets: src.Secrets, path: opts.Path, extraEnv: opts.Env}, nil
 }
 
 // Remove deletes the pod's files.
@@ -107,7 +132,8 @@ func (p *Pod) Vars(c corev1.Container) map[string]string {
 // Env is a container's environment on the host: its literal values with paths mapped, plus what
 // the image would provide.
 func (p *Pod) Env(c corev1.Container) []string {
-	return append(p.Layout.Env(c), "PATH="+p.path, "LANG=C.UTF-8", "HOME="+p.Root)
+	env := append(p.Layout.Env(c), "PATH="+p.path, "LANG=C.UTF-8", "HOME="+p.Root)
+	return append(env, p.extraEnv...)
 }
 
 // Argv is the container's command and args with paths mapped, and extra arguments appended.

@@ -94,6 +94,9 @@ func (l *Layout) fill(dir string, v corev1.Volume, src Sources, owner Owner) err
 	case v.ConfigMap != nil:
 		cm, ok := src.ConfigMaps[v.ConfigMap.Name]
 		if !ok {
+			if v.ConfigMap.Optional != nil && *v.ConfigMap.Optional {
+				return nil
+			}
 			return fmt.Errorf("ConfigMap %q does not exist", v.ConfigMap.Name)
 		}
 		data := map[string][]byte{}
@@ -106,6 +109,28 @@ func (l *Layout) fill(dir string, v corev1.Volume, src Sources, owner Owner) err
 		return chownDir(dir, owner, 0o777)
 	case v.PersistentVolumeClaim != nil:
 		return chownDir(dir, owner, 0o775)
+	case v.Projected != nil:
+		// Secrets and ConfigMaps projected into one directory, with the volume's mode.
+		data := map[string][]byte{}
+		var items []corev1.KeyToPath
+		for _, source := range v.Projected.Sources {
+			if source.Secret == nil {
+				return fmt.Errorf("only Secret projections are supported")
+			}
+			s, ok := src.Secrets[source.Secret.Name]
+			if !ok {
+				return fmt.Errorf("Secret %q does not exist", source.Secret.Name)
+			}
+			for _, it := range source.Secret.Items {
+				v, ok := s.Data[it.Key]
+				if !ok {
+					return fmt.Errorf("Secret %q has no key %q", source.Secret.Name, it.Key)
+				}
+				data[it.Path] = v
+				items = append(items, corev1.KeyToPath{Key: it.Path, Path: it.Path, Mode: it.Mode})
+			}
+		}
+		return writeAtomic(dir, data, items, v.Projected.DefaultMode, owner)
 	default:
 		return fmt.Errorf("volume type not supported by podfs")
 	}

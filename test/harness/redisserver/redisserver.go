@@ -77,7 +77,7 @@ func Start(opts chart.Options) (*Server, error) {
 		release = "test"
 	}
 	fullname := release + "-redis"
-	p, err := pod.New(pod.Options{Chart: opts, StatefulSet: fullname, User: u, Path: "/usr/bin:/bin"})
+	p, err := pod.New(pod.Options{Chart: opts, Workload: "StatefulSet/" + fullname, User: u, Path: "/usr/bin:/bin"})
 	if err != nil {
 		return nil, err
 	}

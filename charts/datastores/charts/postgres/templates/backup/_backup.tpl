@@ -1,0 +1,225 @@
+{{/*
+postgres.backup: the backup job's settings, validated, with its targets (the instances it dumps)
+and object names. JSON.
+*/}}
+{{- define "postgres.backup" -}}
+{{- include "common.memo" (dict "context" . "template" "postgres.backup.compute") -}}
+{{- end -}}
+
+{{- define "postgres.backup.compute" -}}
+{{- $b := deepCopy .Values.backup -}}
+{{- $full := printf "%s-backup" (include "common.names.fullname" .) -}}
+{{- $instances := include "postgres.instances" . | fromJsonArray -}}
+{{- $byName := dict -}}
+{{- range $instances }}{{ $_ := set $byName .name . }}{{ end -}}
+{{- $selected := $b.instances | default (keys $byName | sortAlpha) -}}
+{{- if not $selected -}}
+{{- fail "postgres.backup.enabled is true but there is no instance to back up: add postgres.instances" -}}
+{{- end -}}
+{{- $targets := list -}}
+{{- range $name := $selected -}}
+{{- $i := get $byName $name -}}
+{{- if not $i -}}
+{{- fail (printf "postgres.backup.instances: %q is not an instance; choose from %s" $name (keys $byName | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- $tls := $i.tls -}}
+{{- $caKey := ternary $tls.existingSecret.keys.ca "ca.crt" (eq $tls.source "existingSecret") -}}
+{{- $targets = append $targets (dict
+  "name" $i.name
+  "host" (printf "%s.%s.svc.%s" $i.fullname $.Release.Namespace (include "common.names.clusterDomain" $))
+  "port" (int $i.port)
+  "database" $i.database
+  "user" $i.user
+  "authSecret" $i.authSecret "passwordKey" $i.auth.userPasswordKey
+  "tlsSecret" $i.tlsSecret "caKey" $caKey) -}}
+{{- end -}}
+{{- $_ := set $b "targets" $targets -}}
+{{- $_ = set $b "fullname" $full -}}
+{{- $_ = set $b "restoreName" (printf "%s-restore" (include "common.names.fullname" .)) -}}
+{{- $_ = set $b "claim" ($b.storage.existingClaim | default $full) -}}
+{{- /* The job runs as the server's user unless told otherwise: the default image is the server's. */ -}}
+{{- $sc := deepCopy .Values.securityContext -}}
+{{- include "common.values.mergeInto" (dict "base" $sc "override" ($b.securityContext | default dict)) -}}
+{{- $_ = set $b "securityContext" $sc -}}
+{{- $img := deepCopy .Values.image -}}
+{{- range $k, $v := $b.image -}}
+{{- if $v }}{{ $_ := set $img $k $v }}{{ end -}}
+{{- end -}}
+{{- $_ = set $b "imageRef" (include "common.images.image" (dict "image" $img "context" $ "path" "postgres.backup.image")) -}}
+{{- $_ = set $b "pullPolicy" $img.pullPolicy -}}
+{{- $_ = set $b "extension" (get (dict "none" "" "age" ".age" "gpg" ".gpg") (toString $b.encryption.method)) -}}
+{{- include "postgres.backup.validate" $b -}}
+{{- toJson $b -}}
+{{- end -}}
+
+{{- define "postgres.backup.validate" -}}
+{{- if not (has .encryption.method (list "none" "age" "gpg")) -}}
+{{- fail (printf "postgres.backup.encryption.method is %q: use none, age or gpg" (toString .encryption.method)) -}}
+{{- end -}}
+{{- if and (eq .encryption.method "age") (not .encryption.ageRecipients) -}}
+{{- fail "postgres.backup.encryption.method is age but postgres.backup.encryption.ageRecipients is empty: add the age public key(s) (age1...) that may decrypt the dumps" -}}
+{{- end -}}
+{{- if and (eq .encryption.method "gpg") (not .encryption.gpgPublicKeys) -}}
+{{- fail "postgres.backup.encryption.method is gpg but postgres.backup.encryption.gpgPublicKeys is empty: add the ASCII-armored public key(s) that may decrypt the dumps" -}}
+{{- end -}}
+{{- range $n, $r := .encryption.ageRecipients -}}
+{{- if contains "AGE-SECRET-KEY" (upper $r) -}}
+{{- fail (printf "postgres.backup.encryption.ageRecipients[%d] is an age secret key: give its public key (age-keygen -y); the cluster must never hold the key that decrypts the dumps" $n) -}}
+{{- end -}}
+{{- if not (regexMatch "^(age1[02-9ac-hj-np-z]{58}|ssh-ed25519 [A-Za-z0-9+/=]+( .*)?|ssh-rsa [A-Za-z0-9+/=]+( .*)?)$" $r) -}}
+{{- fail (printf "postgres.backup.encryption.ageRecipients[%d] is not an age recipient: give a public key such as age1... (age-keygen -y key.txt)" $n) -}}
+{{- end -}}
+{{- end -}}
+{{- range $n, $k := .encryption.gpgPublicKeys -}}
+{{- if contains "PRIVATE KEY" $k -}}
+{{- fail (printf "postgres.backup.encryption.gpgPublicKeys[%d] is a private key: export the public key (gpg --armor --export); the cluster must never hold the key that decrypts the dumps" $n) -}}
+{{- end -}}
+{{- if not (contains "BEGIN PGP PUBLIC KEY BLOCK" $k) -}}
+{{- fail (printf "postgres.backup.encryption.gpgPublicKeys[%d] is not an ASCII-armored public key (gpg --armor --export KEYID)" $n) -}}
+{{- end -}}
+{{- end -}}
+{{- if not (regexMatch "^([0-9]|(gzip|lz4|zstd)(:[0-9]+)?|none)$" (toString .compression)) -}}
+{{- fail (printf "postgres.backup.compression is %q: use a gzip level 0-9, or gzip, lz4 or zstd with an optional :level (PostgreSQL 16+)" (toString .compression)) -}}
+{{- end -}}
+{{- if lt (int .keepLast) 1 -}}
+{{- fail (printf "postgres.backup.keepLast is %v: keep at least the newest dump (3 or more is wise)" .keepLast) -}}
+{{- end -}}
+{{- if and (not .storage.existingClaim) (not .storage.size) (not .storage.allowEphemeral) -}}
+{{- fail "postgres.backup.storage: set existingClaim or size for a durable volume (allowEphemeral: true keeps dumps on an emptyDir, lost with the pod)" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The pod of the backup and restore jobs: the server's CA and the user's password of every target
+in one projected volume (/run/secrets/backup/<instance>/{ca.crt,password}), the dumps volume,
+the scripts, and nothing else. Restricted Pod Security, no service account token.
+Usage: {{ include "postgres.backup.pod" (dict "context" $ "b" $b "command" (list ...) "restore" true) }}
+*/}}
+{{- define "postgres.backup.pod" -}}
+{{- $b := .b -}}
+{{- $p := include "postgres.backup.paths" . | fromYaml -}}
+{{- $sc := dict "securityContext" $b.securityContext "path" "postgres.backup.securityContext" -}}
+serviceAccountName: {{ $b.fullname }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+restartPolicy: Never
+{{- with include "common.images.pullSecrets" .context }}
+{{ . }}
+{{- end }}
+securityContext:
+  {{- include "common.security.podSecurityContext" $sc | nindent 2 }}
+containers:
+  - name: {{ ternary "restore" "backup" (eq (toString .restore) "true") }}
+    image: {{ $b.imageRef }}
+    imagePullPolicy: {{ $b.pullPolicy }}
+    command: {{ toJson .command }}
+    env:
+      # Every connection verifies the server's certificate and its name.
+      - name: PGSSLMODE
+        value: verify-full
+      - name: PGCONNECT_TIMEOUT
+        value: "15"
+      - name: BACKUP_DIR
+        value: {{ $p.backups }}
+      - name: BACKUP_TARGETS
+        value: {{ $p.scripts }}/targets
+      - name: BACKUP_SECRETS
+        value: {{ $p.secrets }}
+      - name: BACKUP_ENCRYPTION
+        value: {{ $b.encryption.method }}
+      - name: BACKUP_RECIPIENTS
+        value: {{ $p.scripts }}
+      - name: BACKUP_COMPRESSION
+        value: {{ $b.compression | quote }}
+      - name: BACKUP_RETENTION_DAYS
+        value: {{ int $b.retentionDays | quote }}
+      - name: BACKUP_KEEP_LAST
+        value: {{ int $b.keepLast | quote }}
+      - name: BACKUP_IMAGE
+        value: {{ $b.imageRef }}
+      - name: GNUPGHOME
+        value: /tmp/gnupg
+      {{- if eq (toString .restore) "true" }}
+      - name: RESTORE_REQUEST
+        value: {{ $p.request }}
+      - name: RESTORE_IDENTITY
+        value: {{ $p.identity }}/identity
+      {{- end }}
+    securityContext:
+      {{- include "common.security.containerSecurityContext" $sc | nindent 6 }}
+    {{- with $b.resources }}
+    resources:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    volumeMounts:
+      - name: backups
+        mountPath: {{ $p.backups }}
+      - name: scripts
+        mountPath: {{ $p.scripts }}
+        readOnly: true
+      - name: secrets
+        mountPath: {{ $p.secrets }}
+        readOnly: true
+      - name: tmp
+        mountPath: /tmp
+      {{- if eq (toString .restore) "true" }}
+      - name: request
+        mountPath: {{ $p.request }}
+        readOnly: true
+      - name: identity
+        mountPath: {{ $p.identity }}
+        readOnly: true
+      {{- end }}
+volumes:
+  - name: backups
+    {{- if and $b.storage.allowEphemeral (not $b.storage.existingClaim) (not $b.storage.size) }}
+    emptyDir: {}
+    {{- else }}
+    persistentVolumeClaim:
+      claimName: {{ $b.claim }}
+    {{- end }}
+  - name: scripts
+    configMap:
+      name: {{ $b.fullname }}
+      defaultMode: 0555
+  - name: secrets
+    projected:
+      defaultMode: 0440
+      sources:
+        {{- range $t := $b.targets }}
+        - secret:
+            name: {{ $t.authSecret }}
+            items:
+              - key: {{ $t.passwordKey }}
+                path: {{ $t.name }}/password
+        - secret:
+            name: {{ $t.tlsSecret }}
+            items:
+              - key: {{ $t.caKey }}
+                path: {{ $t.name }}/ca.crt
+        {{- end }}
+  - name: tmp
+    emptyDir:
+      sizeLimit: 64Mi
+  {{- if eq (toString .restore) "true" }}
+  # What to restore: kubectl create configmap {{ $b.restoreName }}-request --from-literal=file=...
+  - name: request
+    configMap:
+      name: {{ $b.restoreName }}-request
+      optional: true
+  # The private key of encrypted dumps, for the time of the restore only.
+  - name: identity
+    secret:
+      secretName: {{ $b.restoreName }}-identity
+      optional: true
+      defaultMode: 0440
+  {{- end }}
+{{- end -}}
+
+{{- define "postgres.backup.paths" -}}
+backups: /backups
+scripts: /opt/datastores/backup
+secrets: /run/secrets/backup
+request: /run/restore/request
+identity: /run/restore/identity
+{{- end -}}

@@ -1,0 +1,173 @@
+{{/*
+backup.sh: one pg_dump per target over verified TLS, straight into the compressor and, when on,
+the encryption, into a hidden ".partial" file that becomes <instance>/<instance>_<db>_<UTC>.dump
+(+.age/.gpg) with its .sha256 only when every step succeeded. Old dumps are pruned only after a
+new one of the same instance succeeded. A failing target does not stop the others; the job fails
+at the end. Passwords go to pg_dump through its environment, read from the Secret files here.
+*/}}
+{{- define "postgres.backup.script" -}}
+#!/bin/bash
+# backup: pg_dump each target over verified TLS; compressed, optionally encrypted, checksummed.
+set -euo pipefail
+umask 077
+: "${BACKUP_DIR:?}" "${BACKUP_TARGETS:?}" "${BACKUP_SECRETS:?}" "${BACKUP_ENCRYPTION:?}"
+export PGSSLMODE=verify-full
+
+log() { echo "backup: $*" >&2; }
+
+case "$BACKUP_ENCRYPTION" in
+  none) ext="" ;;
+  age)
+    ext=".age"
+    command -v age >/dev/null 2>&1 || { log "encryption is age, but the backup image ${BACKUP_IMAGE:-} has no age binary: set postgres.backup.image to an image with age (and pg_dump)"; exit 1; }
+    ;;
+  gpg)
+    ext=".gpg"
+    command -v gpg >/dev/null 2>&1 || { log "encryption is gpg, but the backup image ${BACKUP_IMAGE:-} has no gpg binary: set postgres.backup.image to an image with gpg (and pg_dump)"; exit 1; }
+    mkdir -p "${GNUPGHOME:?}"
+    ;;
+  *) log "unknown encryption '$BACKUP_ENCRYPTION'"; exit 1 ;;
+esac
+
+# Encrypts stdin to the public keys in $BACKUP_RECIPIENTS (recipients-age, recipients-gpg-N.asc);
+# the private keys are never here.
+encrypt() {
+  case "$BACKUP_ENCRYPTION" in
+    none) cat ;;
+    age) age --encrypt --recipients-file "$BACKUP_RECIPIENTS/recipients-age" ;;
+    gpg)
+      local args=()
+      for key in "$BACKUP_RECIPIENTS"/recipients-gpg-*.asc; do args+=(--recipient-file "$key"); done
+      gpg --batch --no-tty --quiet --compress-algo none --encrypt "${args[@]}"
+      ;;
+  esac
+}
+
+# Deletes dumps of one instance older than BACKUP_RETENTION_DAYS, except the newest
+# BACKUP_KEEP_LAST (names sort by their UTC timestamp).
+prune() {
+  local dir=$1 name=$2 n=0 f
+  while IFS= read -r f; do
+    n=$((n + 1))
+    if [ "$n" -le "$BACKUP_KEEP_LAST" ]; then continue; fi
+    if [ -n "$(find "$dir/$f" -maxdepth 0 -mmin +$((BACKUP_RETENTION_DAYS * 1440)))" ]; then
+      rm -f -- "$dir/$f" "$dir/$f.sha256"
+      log "$name: pruned $f"
+    fi
+  done < <(cd "$dir" && ls -1 | grep -E "^${name}_.+\.dump(\.age|\.gpg)?\$" | sort -r)
+}
+
+# Runs in a subshell whose status the caller tests, where bash ignores set -e: every step checks
+# its own status.
+backup_one() {
+  local name=$1 host=$2 port=$3 db=$4 user=$5
+  local dir="$BACKUP_DIR/$name" base tmp sum
+  base="${name}_${db}_$(date -u +%Y%m%dT%H%M%SZ).dump${ext}"
+  tmp="$dir/.$base.partial"
+  mkdir -p "$dir" || return 1
+  # Expanded now: the trap runs when the subshell exits, after this function's locals are gone.
+  trap "rm -f -- $(printf '%q %q' "$tmp" "$tmp.sha256")" EXIT
+  PGPASSWORD="$(tr -d '\r\n' < "$BACKUP_SECRETS/$name/password")" \
+  PGSSLROOTCERT="$BACKUP_SECRETS/$name/ca.crt" \
+    pg_dump --host="$host" --port="$port" --username="$user" --dbname="$db" --no-password \
+      --format=custom --compress="$BACKUP_COMPRESSION" \
+    | encrypt > "$tmp" || return 1
+  sum="$(sha256sum "$tmp" | cut -d' ' -f1)" || return 1
+  [ -n "$sum" ] || return 1
+  printf '%s  %s\n' "$sum" "$base" > "$tmp.sha256" || return 1
+  mv -f -- "$tmp" "$dir/$base" || return 1
+  mv -f -- "$tmp.sha256" "$dir/$base.sha256" || return 1
+  trap - EXIT
+  log "$name: wrote $name/$base ($(wc -c < "$dir/$base") bytes, sha256 $sum)"
+  prune "$dir" "$name" || { log "$name: the dump is written, but pruning failed"; return 1; }
+}
+
+failed=()
+done_count=0
+while read -r name host port db user || [ -n "${name:-}" ]; do
+  [ -n "$name" ] || continue
+  done_count=$((done_count + 1))
+  if ! (backup_one "$name" "$host" "$port" "$db" "$user"); then
+    log "$name: FAILED; its older dumps are untouched"
+    failed+=("$name")
+  fi
+  name=""
+done < "$BACKUP_TARGETS"
+if [ "$done_count" -eq 0 ]; then
+  log "no target in $BACKUP_TARGETS: nothing was backed up"
+  exit 1
+fi
+if [ "${#failed[@]}" -gt 0 ]; then
+  log "failed: ${failed[*]}"
+  exit 1
+fi
+log "done"
+{{- end -}}
+
+{{/*
+restore.sh: verifies a dump's checksum, decrypts it when it is encrypted (with the identity
+mounted for the restore only), and pg_restores it into an instance's database over verified
+TLS, in one transaction. Arguments, or the keys of the restore request ConfigMap:
+  file      path under the backups volume, e.g. auth/auth_auth_db_20260101T020000Z.dump.age
+  instance  the instance to restore into (default: the file's directory)
+  database  the database (default: the instance's)
+The dump is streamed and never written in clear. The COMMENT ON EXTENSION entries are left out:
+only an extension's owner may set them, and the application user restores.
+*/}}
+{{- define "postgres.restore.script" -}}
+#!/bin/bash
+# restore: verify, decrypt and pg_restore one dump over verified TLS.
+set -euo pipefail
+umask 077
+: "${BACKUP_DIR:?}" "${BACKUP_TARGETS:?}" "${BACKUP_SECRETS:?}"
+export PGSSLMODE=verify-full
+
+log() { echo "restore: $*" >&2; }
+request() { [ -s "${RESTORE_REQUEST:-/nonexistent}/$1" ] && tr -d '\r\n' < "$RESTORE_REQUEST/$1" || true; }
+
+file="${1:-$(request file)}"
+[ -n "$file" ] || { log "no dump named: pass it as the first argument or as key 'file' of the restore request ConfigMap"; exit 2; }
+path="$BACKUP_DIR/$file"
+instance="${2:-$(request instance)}"
+instance="${instance:-$(basename "$(dirname "$file")")}"
+database="${3:-$(request database)}"
+
+[ -f "$path" ] || { log "$file: no such dump under $BACKUP_DIR"; exit 1; }
+[ -f "$path.sha256" ] || { log "$file: no $file.sha256 beside it; refusing an unverified dump"; exit 1; }
+(cd "$(dirname "$path")" && sha256sum -c --status "$(basename "$path").sha256") || { log "$file: checksum mismatch; the dump is damaged"; exit 1; }
+log "$file: checksum verified"
+
+decrypt() {
+  case "$path" in
+    *.age)
+      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$file is encrypted: provide the age identity (the private key) as RESTORE_IDENTITY"; exit 1; }
+      age --decrypt --identity "$RESTORE_IDENTITY" < "$path" ;;
+    *.gpg)
+      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$file is encrypted: provide the GPG secret key as RESTORE_IDENTITY"; exit 1; }
+      mkdir -p "${GNUPGHOME:?}"
+      gpg --batch --no-tty --quiet --import "$RESTORE_IDENTITY" 2>/dev/null
+      gpg --batch --no-tty --quiet --decrypt < "$path" ;;
+    *) cat < "$path" ;;
+  esac
+}
+
+target="$(awk -v n="$instance" '$1 == n' "$BACKUP_TARGETS")"
+[ -n "$target" ] || { log "$instance is not an instance this release backs up"; exit 1; }
+read -r _ host port db user <<< "$target"
+database="${database:-$db}"
+export PGPASSWORD="$(tr -d '\r\n' < "$BACKUP_SECRETS/$instance/password")"
+export PGSSLROOTCERT="$BACKUP_SECRETS/$instance/ca.crt"
+
+list="$(mktemp)"
+trap 'rm -f -- "$list"' EXIT
+# The archive's table of contents, without the entries the application user may not restore.
+# pg_restore --list stops reading early; the decrypting side of this pipe may see a broken pipe.
+set +o pipefail
+decrypt | pg_restore --list | grep -v -E '^[0-9]+; [0-9]+ [0-9]+ COMMENT - EXTENSION ' > "$list"
+set -o pipefail
+[ -s "$list" ] || { log "$file: not a pg_dump archive, or not decryptable with the identity given"; exit 1; }
+
+decrypt | pg_restore --host="$host" --port="$port" --username="$user" --dbname="$database" --no-password \
+  --no-owner --no-privileges --single-transaction --exit-on-error --use-list="$list" ${RESTORE_CLEAN:+--clean --if-exists}
+log "$file: restored into $instance/$database"
+{{- end -}}

@@ -1,0 +1,246 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/datastores/datastores/test/harness/chart"
+)
+
+const (
+	backupName  = "test-postgres-backup"
+	restoreName = "test-postgres-restore"
+	ageKey      = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+)
+
+func renderBackup(t *testing.T, set map[string]string) *chart.Release {
+	t.Helper()
+	values := map[string]string{"postgres.backup.enabled": "true"}
+	for k, v := range set {
+		values[k] = v
+	}
+	return chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, SetValues: values})
+}
+
+func jobContainer(t *testing.T, cj *batchv1.CronJob) corev1.Container {
+	t.Helper()
+	cs := cj.Spec.JobTemplate.Spec.Template.Spec.Containers
+	require.Len(t, cs, 1)
+	return cs[0]
+}
+
+func jobVolume(t *testing.T, cj *batchv1.CronJob, name string) corev1.Volume {
+	t.Helper()
+	for _, v := range cj.Spec.JobTemplate.Spec.Template.Spec.Volumes {
+		if v.Name == name {
+			return v
+		}
+	}
+	t.Fatalf("CronJob %s has no volume %q", cj.Name, name)
+	return corev1.Volume{}
+}
+
+func TestBackupIsOffByDefault(t *testing.T) {
+	rel := renderDev(t, nil)
+	_, found := chart.Find[*batchv1.CronJob](rel, backupName)
+	assert.False(t, found)
+}
+
+func TestBackupCronJobSchedule(t *testing.T) {
+	cj := chart.Get[*batchv1.CronJob](t, renderBackup(t, map[string]string{
+		"postgres.backup.schedule": "0 */6 * * *", "postgres.backup.timeZone": "Europe/Madrid",
+		"postgres.backup.suspend": "true", "postgres.backup.activeDeadlineSeconds": "7200",
+		"postgres.backup.backoffLimit": "2", "postgres.backup.successfulJobsHistoryLimit": "5",
+		"postgres.backup.failedJobsHistoryLimit": "4", "postgres.backup.startingDeadlineSeconds": "300",
+	}), backupName)
+
+	assert.Equal(t, "0 */6 * * *", cj.Spec.Schedule)
+	assert.Equal(t, "Europe/Madrid", *cj.Spec.TimeZone)
+	assert.Equal(t, batchv1.ForbidConcurrent, cj.Spec.ConcurrencyPolicy, "two dumps of one database never overlap")
+	assert.True(t, *cj.Spec.Suspend)
+	assert.Equal(t, int64(300), *cj.Spec.StartingDeadlineSeconds)
+	assert.Equal(t, int32(5), *cj.Spec.SuccessfulJobsHistoryLimit)
+	assert.Equal(t, int32(4), *cj.Spec.FailedJobsHistoryLimit)
+	assert.Equal(t, int64(7200), *cj.Spec.JobTemplate.Spec.ActiveDeadlineSeconds)
+	assert.Equal(t, int32(2), *cj.Spec.JobTemplate.Spec.BackoffLimit)
+	assert.Equal(t, corev1.RestartPolicyNever, cj.Spec.JobTemplate.Spec.Template.Spec.RestartPolicy)
+}
+
+// Every connection the job makes verifies the server: the env says verify-full, the script
+// insists on it again, and each target's CA comes from its instance's TLS Secret.
+func TestBackupConnectsWithVerifyFull(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.backup.enabled": "true"}})
+	for _, name := range []string{backupName, restoreName} {
+		cj := chart.Get[*batchv1.CronJob](t, rel, name)
+		assert.Equal(t, "verify-full", env(jobContainer(t, cj))["PGSSLMODE"], name)
+	}
+	scripts := configFile(t, rel, backupName, "backup.sh") + configFile(t, rel, backupName, "restore.sh")
+	assert.Equal(t, 2, strings.Count(scripts, "export PGSSLMODE=verify-full"))
+	assert.NotContains(t, scripts, "sslmode=")
+
+	targets := strings.Split(strings.TrimSpace(configFile(t, rel, backupName, "targets")), "\n")
+	require.Len(t, targets, 14)
+	assert.Contains(t, targets, "alert-processor test-postgres-alert-processor.datastores.svc.cluster.local 5432 alert_processor_db alert_processor_user",
+		"the host is the Service's cluster DNS name, one the certificate carries")
+
+	secrets := jobVolume(t, chart.Get[*batchv1.CronJob](t, rel, backupName), "secrets").Projected
+	require.NotNil(t, secrets)
+	var paths []string
+	for _, s := range secrets.Sources {
+		for _, it := range s.Secret.Items {
+			paths = append(paths, s.Secret.Name+":"+it.Key+"->"+it.Path)
+		}
+	}
+	assert.Contains(t, paths, "test-postgres-auth-auth:password->auth/password")
+	assert.Contains(t, paths, "test-postgres-auth-tls:ca.crt->auth/ca.crt", "only the CA of the TLS Secret, never its key")
+	for _, p := range paths {
+		assert.NotContains(t, p, "tls.key")
+	}
+}
+
+func TestBackupOfChosenInstances(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{
+		"postgres.backup.enabled": "true", "postgres.backup.instances[0]": "orders", "postgres.backup.instances[1]": "auth",
+	}})
+	targets := strings.Split(strings.TrimSpace(configFile(t, rel, backupName, "targets")), "\n")
+
+	require.Len(t, targets, 2)
+	assert.True(t, strings.HasPrefix(targets[0], "orders "))
+	assert.True(t, strings.HasPrefix(targets[1], "auth "))
+}
+
+func TestBackupScriptNeverPassesThePasswordAsAnArgument(t *testing.T) {
+	script := configFile(t, renderBackup(t, nil), backupName, "backup.sh")
+
+	assert.Contains(t, script, `PGPASSWORD="$(tr -d '\r\n' < "$BACKUP_SECRETS/$name/password")"`)
+	assert.NotContains(t, script, "--password")
+	assert.NotRegexp(t, `pg_dump[^\n]*(password=|:\$PGPASSWORD)`, script)
+	assert.Contains(t, script, "set -euo pipefail")
+	assert.Contains(t, script, "--format=custom --compress=")
+}
+
+func TestBackupStorage(t *testing.T) {
+	t.Run("a chart-made claim by default, kept on uninstall", func(t *testing.T) {
+		rel := renderBackup(t, map[string]string{"postgres.backup.storage.size": "50Gi", "postgres.backup.storage.storageClass": "standard"})
+		pvc := chart.Get[*corev1.PersistentVolumeClaim](t, rel, backupName)
+		assert.Equal(t, []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}, pvc.Spec.AccessModes)
+		assert.True(t, resource.MustParse("50Gi").Equal(pvc.Spec.Resources.Requests[corev1.ResourceStorage]))
+		assert.Equal(t, "standard", *pvc.Spec.StorageClassName)
+		assert.Equal(t, "keep", pvc.Annotations["helm.sh/resource-policy"])
+		assert.Equal(t, backupName, jobVolume(t, chart.Get[*batchv1.CronJob](t, rel, backupName), "backups").PersistentVolumeClaim.ClaimName)
+	})
+	t.Run("an existing claim", func(t *testing.T) {
+		rel := renderBackup(t, map[string]string{"postgres.backup.storage.existingClaim": "nfs-backups"})
+		_, made := chart.Find[*corev1.PersistentVolumeClaim](rel, backupName)
+		assert.False(t, made)
+		assert.Equal(t, "nfs-backups", jobVolume(t, chart.Get[*batchv1.CronJob](t, rel, backupName), "backups").PersistentVolumeClaim.ClaimName)
+	})
+	t.Run("an emptyDir only when allowed, with a warning", func(t *testing.T) {
+		_, err := chart.RenderE(chart.Options{ValuesFiles: []string{devValues}, SetValues: map[string]string{"postgres.backup.enabled": "true", "postgres.backup.storage.size": ""}})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "postgres.backup.storage: set existingClaim or size for a durable volume")
+
+		rel := renderBackup(t, map[string]string{"postgres.backup.storage.size": "", "postgres.backup.storage.allowEphemeral": "true"})
+		assert.NotNil(t, jobVolume(t, chart.Get[*batchv1.CronJob](t, rel, backupName), "backups").EmptyDir)
+		assert.Contains(t, rel.Notes, "WARNING: backups are on an emptyDir")
+		assert.Contains(t, rel.Notes, "they are NOT durable")
+	})
+}
+
+func TestBackupImageDefaultsToTheServerImage(t *testing.T) {
+	tests := []struct {
+		set  map[string]string
+		want string
+	}{
+		{nil, "docker.io/library/postgres:17.6-alpine"},
+		{map[string]string{"postgres.backup.image.repository": "acme/postgres-age", "postgres.backup.image.tag": "17.6-1"}, "docker.io/acme/postgres-age:17.6-1"},
+		{map[string]string{"global.imageRegistry": "mirror.local"}, "mirror.local/library/postgres:17.6-alpine"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			rel := renderBackup(t, tt.set)
+			assert.Equal(t, tt.want, jobContainer(t, chart.Get[*batchv1.CronJob](t, rel, backupName)).Image)
+			assert.Equal(t, tt.want, jobContainer(t, chart.Get[*batchv1.CronJob](t, rel, restoreName)).Image)
+		})
+	}
+}
+
+func TestBackupEncryptionRecipients(t *testing.T) {
+	t.Run("age", func(t *testing.T) {
+		rel := renderBackup(t, map[string]string{"postgres.backup.encryption.method": "age", "postgres.backup.encryption.ageRecipients[0]": ageKey})
+		assert.Equal(t, ageKey+"\n", configFile(t, rel, backupName, "recipients-age"))
+		assert.Equal(t, "age", env(jobContainer(t, chart.Get[*batchv1.CronJob](t, rel, backupName)))["BACKUP_ENCRYPTION"])
+	})
+	t.Run("gpg", func(t *testing.T) {
+		key := "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ...\n-----END PGP PUBLIC KEY BLOCK-----"
+		rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues, chart.ValuesFile(t,
+			"postgres:\n  backup:\n    enabled: true\n    encryption:\n      method: gpg\n      gpgPublicKeys:\n        - |\n          "+strings.ReplaceAll(key, "\n", "\n          ")+"\n")}})
+		assert.Equal(t, key+"\n", configFile(t, rel, backupName, "recipients-gpg-0.asc"))
+	})
+}
+
+func TestRestoreJobIsATemplateThatNeverRunsOnItsOwn(t *testing.T) {
+	rel := renderBackup(t, nil)
+	cj := chart.Get[*batchv1.CronJob](t, rel, restoreName)
+
+	assert.True(t, *cj.Spec.Suspend)
+	assert.Equal(t, []string{"/bin/bash", "/opt/datastores/backup/restore.sh"}, jobContainer(t, cj).Command)
+	request := jobVolume(t, cj, "request")
+	assert.Equal(t, restoreName+"-request", request.ConfigMap.Name)
+	assert.True(t, *request.ConfigMap.Optional)
+	identity := jobVolume(t, cj, "identity")
+	assert.Equal(t, restoreName+"-identity", identity.Secret.SecretName)
+	assert.True(t, *identity.Secret.Optional, "only encrypted dumps need it, and only while restoring")
+	assert.Equal(t, int32(0), *cj.Spec.JobTemplate.Spec.BackoffLimit, "a failed restore is not retried on its own")
+}
+
+func TestBackupServiceAccountHasNoToken(t *testing.T) {
+	rel := renderBackup(t, nil)
+	sa := chart.Get[*corev1.ServiceAccount](t, rel, backupName)
+	cj := chart.Get[*batchv1.CronJob](t, rel, backupName)
+
+	assert.False(t, *sa.AutomountServiceAccountToken)
+	assert.Equal(t, backupName, cj.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName)
+	assert.False(t, *cj.Spec.JobTemplate.Spec.Template.Spec.AutomountServiceAccountToken)
+}
+
+func TestBackupBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"age without recipients", map[string]string{"postgres.backup.encryption.method": "age"},
+			"postgres.backup.encryption.method is age but postgres.backup.encryption.ageRecipients is empty"},
+		{"gpg without keys", map[string]string{"postgres.backup.encryption.method": "gpg"},
+			"postgres.backup.encryption.method is gpg but postgres.backup.encryption.gpgPublicKeys is empty"},
+		{"an age secret key", map[string]string{"postgres.backup.encryption.method": "age", "postgres.backup.encryption.ageRecipients[0]": "AGE-SECRET-KEY-1QQQ"},
+			"postgres.backup.encryption.ageRecipients[0] is an age secret key: give its public key"},
+		{"not an age key", map[string]string{"postgres.backup.encryption.method": "age", "postgres.backup.encryption.ageRecipients[0]": "hello"},
+			"postgres.backup.encryption.ageRecipients[0] is not an age recipient"},
+		{"a GPG private key", map[string]string{"postgres.backup.encryption.method": "gpg", "postgres.backup.encryption.gpgPublicKeys[0]": "-----BEGIN PGP PRIVATE KEY BLOCK-----"},
+			"postgres.backup.encryption.gpgPublicKeys[0] is a private key"},
+		{"an unknown instance", map[string]string{"postgres.backup.instances[0]": "billing"},
+			`postgres.backup.instances: "billing" is not an instance; choose from app`},
+		{"keep nothing", map[string]string{"postgres.backup.keepLast": "0"}, "at '/backup/keepLast': minimum: got 0, want 1"},
+		{"unknown compression", map[string]string{"postgres.backup.compression": "brotli"}, `postgres.backup.compression is "brotli"`},
+		{"image latest", map[string]string{"postgres.backup.image.tag": "latest"}, "postgres.backup.image.tag: pin an exact version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := map[string]string{"postgres.backup.enabled": "true"}
+			for k, v := range tt.set {
+				set[k] = v
+			}
+			_, err := chart.RenderE(chart.Options{ValuesFiles: []string{devValues}, SetValues: set})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
