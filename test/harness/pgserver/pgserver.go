@@ -45,6 +45,8 @@ type Options struct {
 // Server is a running instance.
 type Server struct {
 	*pod.Pod
+	// Fullname is the instance's object name, e.g. "test-postgres-app".
+	Fullname string
 	Port     int
 	Database string
 	AppUser  string
@@ -136,6 +138,9 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	srv, err := start(p, port, opts)
+	if err == nil {
+		srv.Fullname = strings.TrimSuffix(p.SecretVolume("credentials"), "-auth")
+	}
 	if err != nil {
 		p.Remove()
 		return nil, err
