@@ -178,7 +178,7 @@ func writeAtomic(dir string, data map[string][]byte, items []corev1.KeyToPath, d
 		if err := os.WriteFile(p, f.data, 0o600); err != nil {
 			return err
 		}
-		if err := os.Chown(p, 0, owner.GID); err != nil {
+		if err := chown(p, owner); err != nil {
 			return err
 		}
 		if err := os.Chmod(p, f.mode); err != nil {
@@ -202,10 +202,19 @@ func writeAtomic(dir string, data map[string][]byte, items []corev1.KeyToPath, d
 }
 
 func chownDir(dir string, owner Owner, mode os.FileMode) error {
-	if err := os.Chown(dir, 0, owner.GID); err != nil {
+	if err := chown(dir, owner); err != nil {
 		return err
 	}
 	return os.Chmod(dir, mode|os.ModeSetgid)
+}
+
+// chown gives a volume's file to root and the pod's fsGroup, as the kubelet does. Without root
+// the files stay the current user's, which is who runs the containers then.
+func chown(path string, owner Owner) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	return os.Chown(path, 0, owner.GID)
 }
 
 // HostPath maps a path inside the pod to the host.

@@ -1,0 +1,150 @@
+//go:build e2e
+
+// Package e2e_test is the third test tier: terratest installs the chart into a Kubernetes
+// cluster and proves TLS, authentication, persistence, upgrades and backups end to end, through
+// port-forward tunnels and from inside the cluster, with nothing but the chart's own Secrets.
+//
+// The cluster: E2E_KUBECONFIG (and E2E_KUBE_CONTEXT) names one to use, where the suite creates
+// nothing but namespaces; otherwise the suite creates a kind cluster (E2E_KIND, else kind on
+// PATH; `make e2e` builds it into ./bin) and deletes it at the end unless E2E_KEEP=1. E2E_VALUES
+// adds a values file to every install (image mirrors, pullPolicy: Never, a storage class), so the
+// suite runs on air-gapped clusters too. Without a cluster it skips, saying what is missing;
+// with E2E_REQUIRE=1 (CI) that is a failure instead.
+package e2e_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/datastores/datastores/test/harness/chart"
+)
+
+var (
+	kubeconfig  string
+	kubeContext string
+	skipReason  string
+
+	timingsMu sync.Mutex
+	timings   []string
+)
+
+func TestMain(m *testing.M) {
+	start := time.Now()
+	cleanup, err := setUpCluster()
+	if err != nil {
+		skipReason = err.Error()
+		if os.Getenv("E2E_REQUIRE") == "1" {
+			log.Printf("E2E_REQUIRE=1 and no cluster: %v", err)
+			os.Exit(1)
+		}
+		log.Printf("skipping the e2e suite: %v", err)
+	}
+	code := m.Run()
+	cleanup()
+	timingsMu.Lock()
+	for _, line := range timings {
+		log.Print(line)
+	}
+	timingsMu.Unlock()
+	log.Printf("e2e suite wall time: %s (target: 10m)", time.Since(start).Round(time.Second))
+	os.Exit(code)
+}
+
+// requireCluster skips a test when there is no cluster, naming what is missing.
+func requireCluster(t *testing.T) {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+}
+
+func recordTiming(format string, args ...any) {
+	timingsMu.Lock()
+	defer timingsMu.Unlock()
+	timings = append(timings, fmt.Sprintf(format, args...))
+}
+
+// setUpCluster finds or creates the cluster, and returns what undoes it.
+func setUpCluster() (func(), error) {
+	noop := func() {}
+	if _, err := exec.LookPath("helm"); err != nil {
+		return noop, fmt.Errorf("helm is not on PATH: run `make e2e`, which builds it into ./bin")
+	}
+	if kc := os.Getenv("E2E_KUBECONFIG"); kc != "" {
+		kubeconfig, kubeContext = kc, os.Getenv("E2E_KUBE_CONTEXT")
+		if err := reachable(); err != nil {
+			return noop, fmt.Errorf("the cluster of E2E_KUBECONFIG=%s is not reachable: %w", kc, err)
+		}
+		return noop, nil
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return noop, fmt.Errorf("no cluster: set E2E_KUBECONFIG to use one, or install Docker so the suite can create a kind cluster (docker is not on PATH)")
+	}
+	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
+		return noop, fmt.Errorf("no cluster: set E2E_KUBECONFIG to use one, or start the Docker engine so the suite can create a kind cluster (docker info: %s)", lastLine(string(out)))
+	}
+	kind := os.Getenv("E2E_KIND")
+	if kind == "" {
+		var err error
+		if kind, err = exec.LookPath("kind"); err != nil {
+			return noop, fmt.Errorf("kind is not on PATH: run `make e2e`, which builds it into ./bin, or set E2E_KIND")
+		}
+	}
+	name := "datastores-e2e"
+	dir, err := os.MkdirTemp("", "datastores-e2e-")
+	if err != nil {
+		return noop, err
+	}
+	kubeconfig = filepath.Join(dir, "kubeconfig")
+	cfg := filepath.Join(chart.RepoRoot(), "ci", "kind-config.yaml")
+	start := time.Now()
+	create := exec.Command(kind, "create", "cluster", "--name", name, "--config", cfg, "--kubeconfig", kubeconfig, "--wait", "180s")
+	create.Stdout, create.Stderr = os.Stderr, os.Stderr
+	if err := create.Run(); err != nil {
+		return noop, fmt.Errorf("kind create cluster: %w", err)
+	}
+	recordTiming("kind cluster created in %s", time.Since(start).Round(time.Second))
+	return func() {
+		if os.Getenv("E2E_KEEP") == "1" {
+			log.Printf("E2E_KEEP=1: kind cluster %q kept; kubeconfig %s", name, kubeconfig)
+			return
+		}
+		_ = exec.Command(kind, "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig).Run()
+		os.RemoveAll(dir)
+	}, nil
+}
+
+func reachable() error {
+	client, err := clientset()
+	if err != nil {
+		return err
+	}
+	_, err = client.Discovery().ServerVersion()
+	return err
+}
+
+func clientset() (*kubernetes.Clientset, error) {
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Timeout = 30 * time.Second
+	return kubernetes.NewForConfig(cfg)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
