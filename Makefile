@@ -7,9 +7,9 @@
 #   make up      a kind cluster (or KUBECONFIG/KUBE_CONTEXT's), the chart with VALUES, helm test
 #   make down    remove what make up created
 #   make e2e     the cluster tier (terratest): kind, or E2E_KUBECONFIG's cluster
-# The helm CLI is built from its Go module into ./bin, pinned; never downloaded as a binary.
+# The helm CLI is built from its Go module into ./bin, at the version go.mod pins (a `tool`
+# there, so it shares the tests' build cache); kind likewise at KIND_VERSION. Never downloaded.
 
-HELM_VERSION := v3.22.0
 KIND_VERSION := v0.30.0
 GO           ?= go
 BIN          := $(CURDIR)/bin
@@ -28,13 +28,9 @@ test: lint unit server e2e-skip
 
 tools: $(HELM)
 
-# The stamp names the version, so changing HELM_VERSION rebuilds helm.
-$(BIN)/.helm-$(HELM_VERSION):
+$(HELM): go.mod go.sum
 	@mkdir -p $(BIN)
-	GOBIN=$(BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
-	@touch $@
-
-$(HELM): $(BIN)/.helm-$(HELM_VERSION)
+	$(GO) build -o $@ -ldflags "-X helm.sh/helm/v3/internal/version.version=$$($(GO) list -m -f '{{.Version}}' helm.sh/helm/v3)" helm.sh/helm/v3/cmd/helm
 
 $(BIN)/.kind-$(KIND_VERSION):
 	@mkdir -p $(BIN)
