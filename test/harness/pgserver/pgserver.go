@@ -29,7 +29,7 @@ import (
 )
 
 // InstallHint is what to run when the binaries are missing.
-const InstallHint = "apt-get install -y postgresql postgresql-contrib openssl"
+const InstallHint = "apt-get install -y postgresql postgresql-contrib openssl busybox"
 
 // Options choose the chart values and the instance to run.
 type Options struct {
@@ -61,8 +61,12 @@ type Server struct {
 }
 
 // Binaries is the directory of initdb, postgres, psql and pg_isready, or an error naming the
-// package to install. PG_BINDIR overrides the search.
+// package to install. PG_BINDIR overrides the search. BusyBox must be there too: the pods run
+// with the Alpine image's userland (see pod.Busybox).
 func Binaries() (string, error) {
+	if _, err := pod.Busybox(); err != nil {
+		return "", err
+	}
 	var candidates []string
 	if d := os.Getenv("PG_BINDIR"); d != "" {
 		candidates = append(candidates, d)
@@ -123,7 +127,7 @@ func prepare(opts Options) (*pod.Pod, int, error) {
 		release = "test"
 	}
 	fullname := release + "-postgres-" + opts.Instance
-	po := pod.Options{Chart: opts.Chart, Workload: "StatefulSet/" + fullname, User: u, Path: bin + ":/usr/bin:/bin"}
+	po := pod.Options{Chart: opts.Chart, Workload: "StatefulSet/" + fullname, User: u, Path: bin + ":/usr/bin:/bin", Busybox: true}
 	if opts.TLSSecretData != nil {
 		po.Secrets = map[string]map[string][]byte{fullname + "-tls": opts.TLSSecretData}
 	}
@@ -346,7 +350,7 @@ func (srv *Server) Job(workload string, o JobOptions) (*pod.Pod, error) {
 		o.Path = srv.bin + ":/usr/bin:/bin"
 	}
 	return pod.New(pod.Options{Release: srv.Release, Workload: workload, User: srv.Pod.User, Secrets: o.Secrets, ConfigMaps: o.ConfigMaps,
-		Path: o.Path, Env: []string{"PGHOSTADDR=127.0.0.1"}})
+		Path: o.Path, Env: []string{"PGHOSTADDR=127.0.0.1"}, Busybox: true})
 }
 
 // RunJob runs a job pod's only container to completion, with extra arguments.

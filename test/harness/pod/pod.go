@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -28,6 +29,7 @@ type Pod struct {
 	secrets  map[string]*corev1.Secret
 	path     string
 	extraEnv []string
+	busybox  string // the applet directory, when the pod runs BusyBox's userland
 }
 
 // Options say which pod to lay out.
@@ -50,6 +52,8 @@ type Options struct {
 	// Env is added to every container's environment: what the host needs to stand in for the
 	// cluster (e.g. PGHOSTADDR, so a Service's DNS name reaches a server on 127.0.0.1).
 	Env []string
+	// Busybox runs the containers with BusyBox's sh and applets, as in the Alpine images.
+	Busybox bool
 }
 
 // New renders the chart (or takes Release) and lays out the workload's pod under a new temporary
@@ -98,7 +102,15 @@ func New(opts Options) (*Pod, error) {
 		os.RemoveAll(root)
 		return nil, err
 	}
-	return &Pod{Release: rel, Layout: layout, User: opts.User, Spec: *spec, Root: root, secrets: src.Secrets, path: opts.Path, extraEnv: opts.Env}, nil
+	p := &Pod{Release: rel, Layout: layout, User: opts.User, Spec: *spec, Root: root, secrets: src.Secrets, path: opts.Path, extraEnv: opts.Env}
+	if opts.Busybox {
+		if p.busybox, err = Busybox(); err != nil {
+			os.RemoveAll(root)
+			return nil, err
+		}
+		p.path = p.busybox + ":" + p.path
+	}
+	return p, nil
 }
 
 // Remove deletes the pod's files.
@@ -142,6 +154,9 @@ func (p *Pod) Argv(c corev1.Container, extra ...string) []string {
 	for _, a := range append(append(append([]string{}, c.Command...), c.Args...), extra...) {
 		argv = append(argv, p.Layout.Rewrite(a))
 	}
+	if p.busybox != "" && len(argv) > 0 && argv[0] == "/bin/sh" {
+		argv[0] = filepath.Join(p.busybox, "sh")
+	}
 	return argv
 }
 
@@ -154,6 +169,9 @@ func (p *Pod) Command(c corev1.Container, argv ...string) *exec.Cmd {
 
 // Exec runs a program in a container's environment as the pod's user.
 func (p *Pod) Exec(c corev1.Container, name string, args ...string) (string, error) {
+	if p.busybox != "" && name == "/bin/sh" {
+		name = filepath.Join(p.busybox, "sh")
+	}
 	cmd := p.User.Command(name, args...)
 	cmd.Env = p.Env(c)
 	var out bytes.Buffer

@@ -38,10 +38,14 @@ type quiet struct{}
 func (quiet) Printf(context.Context, string, ...interface{}) {}
 
 // InstallHint is what to run when the binaries are missing.
-const InstallHint = "apt-get install -y redis-server"
+const InstallHint = "apt-get install -y redis-server busybox"
 
-// Binaries checks that redis-server and redis-cli (with TLS) are installed.
+// Binaries checks that redis-server and redis-cli (with TLS) are installed, and BusyBox, the
+// Alpine image's userland the pod runs with.
 func Binaries() (string, error) {
+	if _, err := pod.Busybox(); err != nil {
+		return "", err
+	}
 	for _, b := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(b); err != nil {
 			return "", fmt.Errorf("%s not found; install it with: %s", b, InstallHint)
@@ -77,7 +81,7 @@ func Start(opts chart.Options) (*Server, error) {
 		release = "test"
 	}
 	fullname := release + "-redis"
-	p, err := pod.New(pod.Options{Chart: opts, Workload: "StatefulSet/" + fullname, User: u, Path: "/usr/bin:/bin"})
+	p, err := pod.New(pod.Options{Chart: opts, Workload: "StatefulSet/" + fullname, User: u, Path: "/usr/bin:/bin", Busybox: true})
 	if err != nil {
 		return nil, err
 	}
