@@ -80,6 +80,10 @@ func setUpCluster() (func(), error) {
 	if _, err := exec.LookPath("helm"); err != nil {
 		return noop, fmt.Errorf("helm is not on PATH: run `make e2e`, which builds it into ./bin")
 	}
+	// terratest runs kubectl for exec and apply.
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		return noop, fmt.Errorf("kubectl is not on PATH: install it (terratest runs it for exec and apply)")
+	}
 	if kc := os.Getenv("E2E_KUBECONFIG"); kc != "" {
 		kubeconfig, kubeContext = kc, os.Getenv("E2E_KUBE_CONTEXT")
 		if err := reachable(); err != nil {
