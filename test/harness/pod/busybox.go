@@ -23,7 +23,8 @@ var (
 // BusyboxHint is what to run when busybox is missing.
 const BusyboxHint = "apt-get install -y busybox"
 
-// Busybox returns a directory of BusyBox applets (made once per test binary).
+// Busybox returns a directory of BusyBox applets. It lives at a fixed place in the temporary
+// directory and is shared by every test binary: making it again is harmless.
 func Busybox() (string, error) {
 	busyboxOnce.Do(func() {
 		bin, err := exec.LookPath("busybox")
@@ -36,8 +37,8 @@ func Busybox() (string, error) {
 			busyboxErr = fmt.Errorf("busybox --list: %w", err)
 			return
 		}
-		dir, err := os.MkdirTemp("", "busybox-")
-		if err != nil {
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("datastores-busybox-%d", os.Getuid()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			busyboxErr = err
 			return
 		}
@@ -46,7 +47,7 @@ func Busybox() (string, error) {
 			return
 		}
 		for _, applet := range strings.Fields(string(out)) {
-			if err := os.Symlink(bin, filepath.Join(dir, applet)); err != nil {
+			if err := os.Symlink(bin, filepath.Join(dir, applet)); err != nil && !os.IsExist(err) {
 				busyboxErr = err
 				return
 			}
