@@ -72,6 +72,17 @@ func backupJob(t *testing.T, srv *pgserver.Server, path string) *pod.Pod {
 	return job
 }
 
+// runBackup runs the backup job once, successfully, and returns it with the name of its dump.
+func runBackup(t *testing.T, srv *pgserver.Server) (*pod.Pod, string) {
+	t.Helper()
+	job := backupJob(t, srv, "")
+	out, err := pgserver.RunJob(job)
+	require.NoError(t, err, out)
+	files := dumps(t, job)
+	require.NotEmpty(t, files, out)
+	return job, files[0]
+}
+
 // dumps lists the files the job wrote for instance app, by name.
 func dumps(t *testing.T, job *pod.Pod) []string {
 	t.Helper()
@@ -152,10 +163,7 @@ func TestBackupRestoresIntoAFreshServer(t *testing.T) {
 			srv := backupServer(t, keys.set, keys.files...)
 			seed(t, srv)
 			wantRows, wantSum := fingerprint(t, srv)
-			job := backupJob(t, srv, "")
-			out, err := pgserver.RunJob(job)
-			require.NoError(t, err, out)
-			dump := dumps(t, job)[0]
+			job, dump := runBackup(t, srv)
 			data, err := os.ReadFile(dumpPath(t, job, dump))
 			require.NoError(t, err)
 			if tt.encryption != "none" {
@@ -182,7 +190,7 @@ func TestBackupRestoresIntoAFreshServer(t *testing.T) {
 			require.NoError(t, err)
 			t.Cleanup(restore.Remove)
 			copyBackups(t, job, restore)
-			out, err = pgserver.RunJob(restore, args...)
+			out, err := pgserver.RunJob(restore, args...)
 			require.NoError(t, err, out)
 			assert.Contains(t, out, "checksum verified")
 
@@ -197,10 +205,7 @@ func TestRestoreRefusesADamagedDump(t *testing.T) {
 	t.Parallel()
 	srv := backupServer(t, nil)
 	seed(t, srv)
-	job := backupJob(t, srv, "")
-	out, err := pgserver.RunJob(job)
-	require.NoError(t, err, out)
-	dump := dumps(t, job)[0]
+	job, dump := runBackup(t, srv)
 	f, err := os.OpenFile(dumpPath(t, job, dump), os.O_WRONLY|os.O_APPEND, 0)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("tampered"))
@@ -211,7 +216,7 @@ func TestRestoreRefusesADamagedDump(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(restore.Remove)
 	copyBackups(t, job, restore)
-	out, err = pgserver.RunJob(restore, "app/"+dump)
+	out, err := pgserver.RunJob(restore, "app/"+dump)
 	require.Error(t, err)
 	assert.Contains(t, out, "checksum mismatch")
 }

@@ -102,16 +102,23 @@ func Prepare(opts Options) (*pod.Pod, error) {
 	return p, err
 }
 
+// instance is what prepare settled on, beyond the pod.
+type instance struct {
+	port     int
+	fullname string
+	bin      string
+}
+
 // prepare renders the chart with a free port as postgres.port, so that every rendered file (the
 // server's configuration, the backup job's targets) names the port the test server listens on.
-func prepare(opts Options) (*pod.Pod, int, error) {
+func prepare(opts Options) (*pod.Pod, instance, error) {
 	bin, err := Binaries()
 	if err != nil {
-		return nil, 0, err
+		return nil, instance{}, err
 	}
 	port, err := proc.FreePort()
 	if err != nil {
-		return nil, 0, err
+		return nil, instance{}, err
 	}
 	set := map[string]string{"postgres.port": strconv.Itoa(port)}
 	for k, v := range opts.Chart.SetValues {
@@ -120,7 +127,7 @@ func prepare(opts Options) (*pod.Pod, int, error) {
 	opts.Chart.SetValues = set
 	u, err := proc.Unprivileged("postgres")
 	if err != nil {
-		return nil, 0, err
+		return nil, instance{}, err
 	}
 	release := opts.Chart.ReleaseName
 	if release == "" {
@@ -132,19 +139,16 @@ func prepare(opts Options) (*pod.Pod, int, error) {
 		po.Secrets = map[string]map[string][]byte{fullname + "-tls": opts.TLSSecretData}
 	}
 	p, err := pod.New(po)
-	return p, port, err
+	return p, instance{port: port, fullname: fullname, bin: bin}, err
 }
 
 // Start runs the whole pod: the init step (unless skipped), initdb, the server, the init SQL.
 func Start(opts Options) (*Server, error) {
-	p, port, err := prepare(opts)
+	p, in, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := start(p, port, opts)
-	if err == nil {
-		srv.Fullname = strings.TrimSuffix(p.SecretVolume("credentials"), "-auth")
-	}
+	srv, err := start(p, in, opts)
 	if err != nil {
 		p.Remove()
 		return nil, err
@@ -152,7 +156,7 @@ func Start(opts Options) (*Server, error) {
 	return srv, nil
 }
 
-func start(p *pod.Pod, port int, opts Options) (*Server, error) {
+func start(p *pod.Pod, in instance, opts Options) (*Server, error) {
 	if opts.SkipPrepareTLS {
 		if err := placeSecretFilesUnprepared(p); err != nil {
 			return nil, err
@@ -166,8 +170,7 @@ func start(p *pod.Pod, port int, opts Options) (*Server, error) {
 		return nil, err
 	}
 	vars := p.Vars(c)
-	bin, _ := Binaries()
-	srv := &Server{Pod: p, Port: port, bin: bin, Database: vars["POSTGRES_DB"], AppUser: appUser(c), logPath: filepath.Join(p.Root, "postgres.log")}
+	srv := &Server{Pod: p, Fullname: in.fullname, Port: in.port, bin: in.bin, Database: vars["POSTGRES_DB"], AppUser: appUser(c), logPath: filepath.Join(p.Root, "postgres.log")}
 	creds, err := p.MountPath("credentials")
 	if err != nil {
 		return nil, err
@@ -183,7 +186,7 @@ func start(p *pod.Pod, port int, opts Options) (*Server, error) {
 		return nil, err
 	}
 	srv.CA, _ = os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
-	if client, ok := p.Secret(strings.TrimSuffix(p.SecretVolume("tls-secret"), "-tls") + "-client-tls"); ok {
+	if client, ok := p.Secret(in.fullname + "-client-tls"); ok {
 		srv.ClientCert, srv.ClientKey = client.Data["tls.crt"], client.Data["tls.key"]
 	}
 
@@ -191,7 +194,7 @@ func start(p *pod.Pod, port int, opts Options) (*Server, error) {
 	// POSTGRES_INITDB_ARGS.
 	initdbArgs := []string{"-D", vars["PGDATA"], "--username=" + vars["POSTGRES_USER"], "--pwfile=" + vars["POSTGRES_PASSWORD_FILE"], "--no-sync"}
 	initdbArgs = append(initdbArgs, strings.Fields(vars["POSTGRES_INITDB_ARGS"])...)
-	if out, err := p.Exec(c, filepath.Join(bin, "initdb"), initdbArgs...); err != nil {
+	if out, err := p.Exec(c, filepath.Join(in.bin, "initdb"), initdbArgs...); err != nil {
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
 

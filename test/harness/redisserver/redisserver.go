@@ -2,9 +2,9 @@
 // prepare-tls init container, then the rendered start script (which writes the ACL file from the
 // password Secrets and execs redis-server with the rendered redis.conf), as an unprivileged user.
 //
-// What differs from the pod: paths (podfs), the TLS port (a free one: the start script passes
-// extra arguments to redis-server, and the harness adds --tls-port), and the binary (Debian's
-// redis-server 7.0; the directives the chart writes exist there too).
+// What differs from the pod: paths (podfs), the TLS port (a free one, rendered as redis.port, so
+// redis.conf and the probe agree on it), and the binary (Debian's redis-server 7.0; the
+// directives the chart writes exist there too).
 package redisserver
 
 import (
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/datastores/datastores/test/harness/certs"
 	"github.com/datastores/datastores/test/harness/chart"
@@ -80,12 +81,21 @@ func Start(opts chart.Options) (*Server, error) {
 	if release == "" {
 		release = "test"
 	}
+	port, err := proc.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]string{"redis.port": strconv.Itoa(port)}
+	for k, v := range opts.SetValues {
+		set[k] = v
+	}
+	opts.SetValues = set
 	fullname := release + "-redis"
 	p, err := pod.New(pod.Options{Chart: opts, Workload: "StatefulSet/" + fullname, User: u, Path: "/usr/bin:/bin", Busybox: true})
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{Pod: p, fullname: fullname, logPath: filepath.Join(p.Root, "redis.log")}
+	srv := &Server{Pod: p, Port: port, fullname: fullname, logPath: filepath.Join(p.Root, "redis.log")}
 	if err := srv.start(); err != nil {
 		p.Remove()
 		return nil, err
@@ -116,9 +126,6 @@ func (srv *Server) start() error {
 	if client, ok := srv.Secret(srv.fullname + "-client-tls"); ok {
 		srv.ClientCert, srv.ClientKey = client.Data["tls.crt"], client.Data["tls.key"]
 	}
-	if srv.Port, err = proc.FreePort(); err != nil {
-		return err
-	}
 	return srv.run()
 }
 
@@ -133,7 +140,7 @@ func (srv *Server) run() error {
 		return err
 	}
 	defer logFile.Close()
-	cmd := srv.Command(c, srv.Argv(c, "--tls-port", strconv.Itoa(srv.Port))...)
+	cmd := srv.Command(c, srv.Argv(c)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if srv.daemon, err = proc.Start(cmd); err != nil {
 		return err
@@ -237,19 +244,14 @@ func (srv *Server) Restart() error {
 	return srv.run()
 }
 
-// Probe runs the rendered probe command in the container's environment, as the kubelet would.
+// Probe runs the rendered readiness probe in the container's environment, as the kubelet would.
 func (srv *Server) Probe() (string, error) {
 	c, err := srv.Container("redis")
 	if err != nil {
 		return "", err
 	}
-	script, err := os.ReadFile(filepath.Join(srv.Layout.HostPath("/opt/datastores"), "probe.sh"))
-	if err != nil {
-		return "", err
-	}
-	// The probe talks to the rendered port; the test server listens on another.
-	portMapped := strings.ReplaceAll(string(script), fmt.Sprintf("-p %d ", int(c.Ports[0].ContainerPort)), fmt.Sprintf("-p %d ", srv.Port))
-	return srv.Exec(c, "/bin/sh", "-c", portMapped)
+	argv := srv.Argv(corev1.Container{Command: c.ReadinessProbe.Exec.Command})
+	return srv.Exec(c, argv[0], argv[1:]...)
 }
 
 // Stop shuts the server down and removes its files.
