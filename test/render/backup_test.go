@@ -244,3 +244,72 @@ func TestBackupBadInput(t *testing.T) {
 		})
 	}
 }
+
+// bindJob returns the Job that binds the backup claim at install, and whether there is one.
+func bindJob(t *testing.T, rel *chart.Release) (*batchv1.Job, bool) {
+	t.Helper()
+	var found []*batchv1.Job
+	for _, j := range chart.All[*batchv1.Job](rel) {
+		if strings.HasPrefix(j.Name, backupName+"-volume-") {
+			found = append(found, j)
+		}
+	}
+	require.LessOrEqual(t, len(found), 1)
+	if len(found) == 0 {
+		return nil, false
+	}
+	return found[0], true
+}
+
+// Under a WaitForFirstConsumer StorageClass a claim that only a CronJob mounts stays Pending
+// until the first run, and `helm install --wait` waits for every claim of the release: the
+// chart's backup claim gets a consumer at install.
+func TestBackupClaimHasAConsumerAtInstall(t *testing.T) {
+	job, ok := bindJob(t, renderBackup(t, nil))
+	require.True(t, ok, "a Job mounts the backup claim at install")
+
+	spec := job.Spec.Template.Spec
+	require.Len(t, spec.Volumes, 1, "the claim and nothing else: no Secret")
+	require.NotNil(t, spec.Volumes[0].PersistentVolumeClaim)
+	assert.Equal(t, backupName, spec.Volumes[0].PersistentVolumeClaim.ClaimName)
+	assert.Equal(t, corev1.RestartPolicyNever, spec.RestartPolicy)
+	assert.Equal(t, int64(70), *spec.SecurityContext.RunAsUser, "the backup's own user, so that it proves the backup can write")
+	assert.Equal(t, "docker.io/library/postgres:17.6-alpine", spec.Containers[0].Image)
+	assert.Empty(t, job.Annotations["helm.sh/hook"], "part of the release, not a hook: hooks run after --wait")
+}
+
+func TestBackupClaimConsumerOnlyForTheChartsOwnClaim(t *testing.T) {
+	cases := map[string]map[string]string{
+		"backups off":    {"postgres.backup.enabled": "false"},
+		"existing claim": {"postgres.backup.storage.existingClaim": "my-dumps"},
+		"emptyDir":       {"postgres.backup.storage.size": "", "postgres.backup.storage.allowEphemeral": "true"},
+	}
+	for name, set := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, ok := bindJob(t, renderBackup(t, set))
+			assert.False(t, ok)
+		})
+	}
+}
+
+// A Job's pod template is immutable: the name follows the pod, so that `helm upgrade` with a new
+// image replaces the Job instead of failing; the same values keep the same name.
+func TestBackupClaimConsumerIsRenamedWhenItsPodChanges(t *testing.T) {
+	first, _ := bindJob(t, renderBackup(t, nil))
+	again, _ := bindJob(t, renderBackup(t, nil))
+	retagged, _ := bindJob(t, renderBackup(t, map[string]string{"postgres.image.tag": "17.7-alpine"}))
+
+	assert.Equal(t, first.Name, again.Name)
+	assert.NotEqual(t, first.Name, retagged.Name)
+}
+
+func TestBackupClaimConsumerNameFitsALabel(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, ReleaseName: "r",
+		SetValues: map[string]string{"postgres.backup.enabled": "true", "postgres.fullnameOverride": strings.Repeat("p", 45)}})
+	var job *batchv1.Job
+	for _, j := range chart.All[*batchv1.Job](rel) {
+		job = j
+	}
+	require.NotNil(t, job)
+	assert.LessOrEqual(t, len(job.Name), 63, "pods carry the Job's name in the job-name label: %s", job.Name)
+}

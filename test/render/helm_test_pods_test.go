@@ -58,3 +58,13 @@ func TestHelmTestPodsPresentClientCertificatesWhenRequired(t *testing.T) {
 	require.Len(t, redis.Spec.Containers[0].Command, 3)
 	assert.Contains(t, redis.Spec.Containers[0].Command[2], "--cert /tls/client/tls.crt --key /tls/client/tls.key")
 }
+
+// `helm test --logs` reads each pod's log after the last test pod finished: a pod deleted on
+// success ("hook-succeeded") has no log left to read and the command fails. Test pods stay until
+// the next `helm test` replaces them.
+func TestHelmTestPodsStayForTheirLogs(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}})
+	for _, name := range []string{devInstance + "-test", "test-redis-test"} {
+		assert.Equal(t, "before-hook-creation", hookPod(t, rel, name).Annotations["helm.sh/hook-delete-policy"], name)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/datastores/datastores/test/harness/chart"
 	"github.com/datastores/datastores/test/harness/pgserver"
 	"github.com/datastores/datastores/test/harness/pod"
+	"github.com/datastores/datastores/test/harness/proc"
 )
 
 const (
@@ -386,4 +387,47 @@ func indent(s, prefix string) string {
 		fmt.Fprintf(&b, "%s%s\n", prefix, line)
 	}
 	return b.String()
+}
+
+// bindJobPod lays out the Job that binds the backup claim at install, as the backup's user.
+func bindJobPod(t *testing.T) *pod.Pod {
+	t.Helper()
+	requireBinaries(t, pod.Busybox)
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{"values/dev.yaml"}, SetValues: map[string]string{"postgres.backup.enabled": "true"}})
+	var workload string
+	for _, p := range rel.PodTemplates() {
+		if strings.HasPrefix(p.Owner, "Job/test-postgres-backup-volume-") {
+			workload = p.Owner
+		}
+	}
+	require.NotEmpty(t, workload, "no Job binds the backup claim")
+	user, err := proc.Unprivileged()
+	require.NoError(t, err)
+	job, err := pod.New(pod.Options{Release: rel, Workload: workload, User: user, Path: "/usr/bin:/bin", Busybox: true})
+	require.NoError(t, err)
+	t.Cleanup(job.Remove)
+	return job
+}
+
+func TestBackupClaimConsumerChecksTheVolumeIsWritable(t *testing.T) {
+	job := bindJobPod(t)
+	out, err := pgserver.RunJob(job)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "ok: backup volume bound and writable")
+	dir, err := job.MountPath("backups")
+	require.NoError(t, err)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "the check leaves nothing behind")
+}
+
+func TestBackupClaimConsumerFailsOnAVolumeTheBackupCannotWrite(t *testing.T) {
+	job := bindJobPod(t)
+	dir, err := job.MountPath("backups")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(dir, 0o555))
+	out, err := pgserver.RunJob(job)
+	require.Error(t, err, out)
+	assert.Contains(t, out, "FAIL: uid ")
+	assert.Contains(t, out, "cannot write to the backup volume /")
 }

@@ -216,6 +216,54 @@ volumes:
   {{- end }}
 {{- end -}}
 
+{{/*
+The pod of the Job that binds the backup claim at install (pvc-bind-job.yaml): the backup's
+image, user and claim, nothing else (no Secret).
+*/}}
+{{- define "postgres.backup.bindPod" -}}
+serviceAccountName: {{ .b.fullname }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+restartPolicy: Never
+{{- with include "common.images.pullSecrets" .context }}
+{{ . }}
+{{- end }}
+securityContext:
+  {{- include "common.security.podSecurityContext" .sc | nindent 2 }}
+containers:
+  - name: bind
+    image: {{ .b.imageRef }}
+    imagePullPolicy: {{ .b.pullPolicy }}
+    command:
+      - /bin/sh
+      - -c
+      - |
+        set -eu
+        probe="$BACKUP_DIR/.datastores-write-test"
+        # touch, not a redirection: sh exits at once when a builtin's redirection fails.
+        touch "$probe" 2>/dev/null || { echo "FAIL: uid $(id -u) cannot write to the backup volume $BACKUP_DIR"; exit 1; }
+        rm -f "$probe"
+        echo "ok: backup volume bound and writable by uid $(id -u)"
+    env:
+      - name: BACKUP_DIR
+        value: {{ .p.backups }}
+    securityContext:
+      {{- include "common.security.containerSecurityContext" .sc | nindent 6 }}
+    resources:
+      requests:
+        cpu: 10m
+        memory: 16Mi
+      limits:
+        memory: 32Mi
+    volumeMounts:
+      - name: backups
+        mountPath: {{ .p.backups }}
+volumes:
+  - name: backups
+    persistentVolumeClaim:
+      claimName: {{ .b.claim }}
+{{- end -}}
+
 {{- define "postgres.backup.paths" -}}
 backups: /backups
 scripts: /opt/datastores/backup
