@@ -65,8 +65,8 @@ e2e-skip:
 	echo "$$out" | grep -E '^(--- |ok|FAIL)|skipping' ; \
 	[ $$status -eq 0 ] || { echo "$$out"; exit 1; }
 
-# Tier 3: the chart in a cluster, end to end.
-e2e: tools kind
+# Tier 3: the chart in a cluster, end to end: E2E_KUBECONFIG's cluster, or a kind cluster of its own.
+e2e: tools $(if $(E2E_KUBECONFIG),,kind)
 	PATH="$(BIN):$$PATH" E2E_KIND=$(KIND) $(GO) test -tags e2e -count=1 -v -timeout 40m ./test/e2e/...
 
 up:

@@ -25,6 +25,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	"github.com/datastores/datastores/test/harness/certs"
 	"github.com/datastores/datastores/test/harness/chart"
@@ -61,11 +62,11 @@ type release struct {
 	env  *env
 }
 
-// install installs the chart with values/dev.yaml, E2E_VALUES and the given values, waits for
-// every pod to be Ready, and logs how long that took.
-func install(t *testing.T, e *env, name string, set map[string]string, files ...string) *release {
+// install installs the chart with a values file of values/ (dev.yaml, bakery-ia.yaml),
+// E2E_VALUES and the given values, waits for every pod to be Ready, and logs how long that took.
+func install(t *testing.T, e *env, name, valuesFile string, set map[string]string) *release {
 	t.Helper()
-	values := append([]string{filepath.Join(chart.RepoRoot(), "values", "dev.yaml")}, files...)
+	values := []string{filepath.Join(chart.RepoRoot(), "values", valuesFile)}
 	if extra := os.Getenv("E2E_VALUES"); extra != "" {
 		values = append(values, extra)
 	}
@@ -197,10 +198,32 @@ func (r *release) waitJob(t *testing.T, name string) (string, bool) {
 	require.NoError(t, err)
 	var logs strings.Builder
 	for _, p := range pods.Items {
-		out, _ := k8s.GetPodLogsE(t, r.env.kubectl, &p, "")
-		logs.WriteString(out)
+		for _, c := range p.Spec.Containers {
+			out, _ := k8s.GetPodLogsE(t, r.env.kubectl, &p, c.Name)
+			logs.WriteString(out)
+			if !strings.HasSuffix(out, "\n") {
+				logs.WriteString("\n")
+			}
+		}
 	}
 	return logs.String(), done.Status.Succeeded > 0
+}
+
+// pod returns a pod of the release's namespace by name.
+func (r *release) pod(t *testing.T, name string) *corev1.Pod {
+	t.Helper()
+	p, err := r.env.client.CoreV1().Pods(r.env.ns).Get(t.Context(), name, metav1.GetOptions{})
+	require.NoError(t, err)
+	return p
+}
+
+// restrictedContainer is a container security context that passes the restricted profile.
+func restrictedContainer(uid int64) *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To(uid), AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem: ptr.To(true), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
 }
 
 func fingerprint(pemData []byte) string {

@@ -9,10 +9,13 @@
 // PATH; `make e2e` builds it into ./bin) and deletes it at the end unless E2E_KEEP=1. E2E_VALUES
 // adds a values file to every install (image mirrors, pullPolicy: Never, a storage class), so the
 // suite runs on air-gapped clusters too. Without a cluster it skips, saying what is missing;
-// with E2E_REQUIRE=1 (CI) that is a failure instead.
+// with E2E_REQUIRE=1 (CI) that is a failure instead. E2E_RESTART_NODE is a shell command that
+// stops and starts the given cluster's node (its containers), for the test that data survives
+// it; on the suite's own kind cluster the suite restarts the node container itself.
 package e2e_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"os"
@@ -23,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -33,6 +37,9 @@ var (
 	kubeconfig  string
 	kubeContext string
 	skipReason  string
+	// restartNode stops and starts every container of the cluster's node; nil when the suite
+	// does not know how (then the test that needs it skips, saying so).
+	restartNode func() error
 
 	timingsMu sync.Mutex
 	timings   []string
@@ -41,6 +48,9 @@ var (
 func TestMain(m *testing.M) {
 	start := time.Now()
 	cleanup, err := setUpCluster()
+	if err == nil {
+		err = checkStorage()
+	}
 	if err != nil {
 		skipReason = err.Error()
 		if os.Getenv("E2E_REQUIRE") == "1" {
@@ -89,6 +99,9 @@ func setUpCluster() (func(), error) {
 		if err := reachable(); err != nil {
 			return noop, fmt.Errorf("the cluster of E2E_KUBECONFIG=%s is not reachable: %w", kc, err)
 		}
+		if cmd := os.Getenv("E2E_RESTART_NODE"); cmd != "" {
+			restartNode = func() error { return run(exec.Command("/bin/sh", "-c", cmd)) }
+		}
 		return noop, nil
 	}
 	if _, err := exec.LookPath("docker"); err != nil {
@@ -118,6 +131,8 @@ func setUpCluster() (func(), error) {
 		return noop, fmt.Errorf("kind create cluster: %w", err)
 	}
 	recordTiming("kind cluster created in %s", time.Since(start).Round(time.Second))
+	// kind's node is one container; restarting it restarts every container in the cluster.
+	restartNode = func() error { return run(exec.Command("docker", "restart", name+"-control-plane")) }
 	return func() {
 		if os.Getenv("E2E_KEEP") == "1" {
 			log.Printf("E2E_KEEP=1: kind cluster %q kept; kubeconfig %s", name, kubeconfig)
@@ -151,4 +166,55 @@ func clientset() (*kubernetes.Clientset, error) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// run runs a command with its output on the test log's stderr.
+func run(cmd *exec.Cmd) error {
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+	}
+	return nil
+}
+
+// checkStorage fails early, with the class to set, when the claims the suite's installs make
+// cannot be provisioned: a StorageClass that E2E_VALUES names is missing, or the cluster has no
+// default one for the claims that name none. Otherwise every install would wait 10 minutes.
+func checkStorage() error {
+	client, err := clientset()
+	if err != nil {
+		return err
+	}
+	list, err := client.StorageV1().StorageClasses().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("listing StorageClasses: %w", err)
+	}
+	exists, defaults := map[string]bool{}, []string{}
+	var names []string
+	for _, sc := range list.Items {
+		exists[sc.Name] = true
+		names = append(names, sc.Name)
+		if sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
+			defaults = append(defaults, sc.Name)
+		}
+	}
+	for _, base := range []string{"dev.yaml", "bakery-ia.yaml"} {
+		opts := chart.Options{ValuesFiles: []string{filepath.Join(chart.RepoRoot(), "values", base)}, SetValues: map[string]string{"postgres.backup.enabled": "true"}}
+		if extra := os.Getenv("E2E_VALUES"); extra != "" {
+			opts.ValuesFiles = append(opts.ValuesFiles, extra)
+		}
+		rel, err := chart.RenderE(opts)
+		if err != nil {
+			return fmt.Errorf("values/%s with E2E_VALUES does not render: %w", base, err)
+		}
+		for _, class := range rel.StorageClasses() {
+			switch {
+			case class == nil && len(defaults) == 0:
+				return fmt.Errorf("the cluster has no default StorageClass and values/%s's claims name none: mark one as default, or set postgres.persistence.storageClass, redis.persistence.storageClass and postgres.backup.storage.storageClass in E2E_VALUES to one of %v", base, names)
+			case class != nil && *class != "" && !exists[*class]:
+				return fmt.Errorf("StorageClass %q (from E2E_VALUES) does not exist on the cluster; it has %v", *class, names)
+			}
+		}
+	}
+	return nil
 }

@@ -27,7 +27,7 @@ import (
 // the earlier ones wrote.
 func TestRelease(t *testing.T) {
 	e := newEnv(t, "ds-release")
-	r := install(t, e, "ds", map[string]string{"postgres.backup.enabled": "true", "postgres.backup.storage.size": "1Gi"})
+	r := install(t, e, "ds", "dev.yaml", map[string]string{"postgres.backup.enabled": "true", "postgres.backup.storage.size": "1Gi"})
 	pool := r.caPool(t)
 
 	t.Run("every PostgreSQL instance takes only verified TLS", func(t *testing.T) {
@@ -158,11 +158,6 @@ func TestRelease(t *testing.T) {
 // has it, mirrors included) under the restricted profile.
 func inClusterClient(r *release, instance string, server corev1.Container) *batchv1.Job {
 	full := r.name + "-postgres-" + instance
-	sc := &corev1.SecurityContext{
-		RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](70), AllowPrivilegeEscalation: ptr.To(false),
-		ReadOnlyRootFilesystem: ptr.To(true), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-	}
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("client-%s-%d", instance, time.Now().Unix()%100000)},
 		Spec: batchv1.JobSpec{
@@ -184,7 +179,7 @@ func inClusterClient(r *release, instance string, server corev1.Container) *batc
 						{Name: "PGDATABASE", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: full + "-auth"}, Key: "database"}}},
 						{Name: "HOME", Value: "/tmp"},
 					},
-					SecurityContext: sc,
+					SecurityContext: restrictedContainer(70),
 					VolumeMounts: []corev1.VolumeMount{
 						{Name: "password", MountPath: "/secrets", ReadOnly: true},
 						{Name: "ca", MountPath: "/ca", ReadOnly: true},

@@ -34,7 +34,7 @@ func TestExistingSecretTLSSource(t *testing.T) {
 	}, metav1.CreateOptions{})
 	require.NoError(t, err)
 
-	r := install(t, e, "ext", map[string]string{
+	r := install(t, e, "ext", "dev.yaml", map[string]string{
 		"postgres.tls.source":                            "existingSecret",
 		"postgres.instances.app.tls.existingSecret.name": "app-db-tls",
 		"redis.enabled":                                  "false",
@@ -82,7 +82,7 @@ spec: {ca: {secretName: root-ca}}
 `, e.ns))
 	k8s.WaitUntilSecretAvailable(t, e.kubectl, "root-ca", 60, 2*time.Second)
 
-	r := install(t, e, "cm", map[string]string{
+	r := install(t, e, "cm", "dev.yaml", map[string]string{
 		"postgres.tls.source": "certManager", "postgres.tls.certManager.issuerRef.name": "ca",
 		"redis.tls.source": "certManager", "redis.tls.certManager.issuerRef.name": "ca",
 	})

@@ -126,6 +126,24 @@ func (r *Release) PodTemplates() []PodTemplate {
 	return out
 }
 
+// StorageClasses returns the storageClassName of every claim the release makes (its PVCs and
+// its StatefulSets' claim templates), one entry per claim: nil for a claim that names none (the
+// cluster's default), "" for one that asks for no class.
+func (r *Release) StorageClasses() []*string {
+	var out []*string
+	for _, o := range r.Objects {
+		switch w := o.(type) {
+		case *corev1.PersistentVolumeClaim:
+			out = append(out, w.Spec.StorageClassName)
+		case *appsv1.StatefulSet:
+			for _, c := range w.Spec.VolumeClaimTemplates {
+				out = append(out, c.Spec.StorageClassName)
+			}
+		}
+	}
+	return out
+}
+
 // AllOf returns the rendered objects of type T that belong to one subchart (their
 // app.kubernetes.io/name label, e.g. "postgres" or "redis").
 func AllOf[T runtime.Object](r *Release, app string) []T {
