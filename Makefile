@@ -52,7 +52,7 @@ lint: $(HELM)
 
 # Tier 1: render the chart in-process and check the typed objects.
 unit:
-	$(GO) test ./test/harness/... ./test/render/...
+	$(GO) test ./test/harness/... ./test/render/... ./test/ci/...
 
 # Tier 2: the rendered configuration on real servers (Debian's postgresql; see .ci/run). Without
 # the binaries the tests skip with the install command, or fail when CI=true.

@@ -9,13 +9,16 @@
 // PATH; `make e2e` builds it into ./bin) and deletes it at the end unless E2E_KEEP=1. E2E_VALUES
 // adds a values file to every install (image mirrors, pullPolicy: Never, a storage class), so the
 // suite runs on air-gapped clusters too. Without a cluster it skips, saying what is missing;
-// with E2E_REQUIRE=1 (CI) that is a failure instead. E2E_RESTART_NODE is a shell command that
+// with E2E_REQUIRE=1 (CI) that is a failure instead. A cluster that E2E_KUBECONFIG names but
+// that does not answer, or that cannot provision the claims (a StorageClass missing), fails the
+// suite before it installs anything. E2E_RESTART_NODE is a shell command that
 // stops and starts the given cluster's node (its containers), for the test that data survives
 // it; on the suite's own kind cluster the suite restarts the node container itself.
 package e2e_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -49,12 +52,18 @@ func TestMain(m *testing.M) {
 	start := time.Now()
 	cleanup, err := setUpCluster()
 	if err == nil {
-		err = checkStorage()
+		// A cluster that cannot provision the claims is a mistake to fix, never a reason to skip.
+		if err := checkStorage(); err != nil {
+			log.Printf("the e2e suite cannot run on this cluster: %v", err)
+			cleanup()
+			os.Exit(1)
+		}
 	}
 	if err != nil {
 		skipReason = err.Error()
-		if os.Getenv("E2E_REQUIRE") == "1" {
-			log.Printf("E2E_REQUIRE=1 and no cluster: %v", err)
+		var g given
+		if os.Getenv("E2E_REQUIRE") == "1" || errors.As(err, &g) {
+			log.Printf("no cluster to run on: %v", err)
 			os.Exit(1)
 		}
 		log.Printf("skipping the e2e suite: %v", err)
@@ -69,6 +78,9 @@ func TestMain(m *testing.M) {
 	log.Printf("e2e suite wall time: %s (target: 10m)", time.Since(start).Round(time.Second))
 	os.Exit(code)
 }
+
+// given is a fault of the cluster the user named: it fails the suite instead of skipping it.
+type given struct{ error }
 
 // requireCluster skips a test when there is no cluster, naming what is missing.
 func requireCluster(t *testing.T) {
@@ -97,7 +109,7 @@ func setUpCluster() (func(), error) {
 	if kc := os.Getenv("E2E_KUBECONFIG"); kc != "" {
 		kubeconfig, kubeContext = kc, os.Getenv("E2E_KUBE_CONTEXT")
 		if err := reachable(); err != nil {
-			return noop, fmt.Errorf("the cluster of E2E_KUBECONFIG=%s is not reachable: %w", kc, err)
+			return noop, given{fmt.Errorf("the cluster of E2E_KUBECONFIG=%s is not reachable: %w", kc, err)}
 		}
 		if cmd := os.Getenv("E2E_RESTART_NODE"); cmd != "" {
 			restartNode = func() error { return run(exec.Command("/bin/sh", "-c", cmd)) }
