@@ -305,7 +305,7 @@ func TestBackupClaimConsumerIsRenamedWhenItsPodChanges(t *testing.T) {
 
 func TestBackupClaimConsumerNameFitsALabel(t *testing.T) {
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, ReleaseName: "r",
-		SetValues: map[string]string{"postgres.backup.enabled": "true", "postgres.fullnameOverride": strings.Repeat("p", 45)}})
+		SetValues: map[string]string{"postgres.backup.enabled": "true", "postgres.fullnameOverride": strings.Repeat("p", 44)}})
 	var job *batchv1.Job
 	for _, j := range chart.All[*batchv1.Job](rel) {
 		job = j

@@ -157,6 +157,9 @@ func RenderE(opts Options) (*Release, error) {
 		}
 		rel.Hooks = append(rel.Hooks, obj)
 	}
+	if err := rel.validate(); err != nil {
+		return nil, err
+	}
 	return rel, nil
 }
 

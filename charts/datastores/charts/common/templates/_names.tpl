@@ -30,10 +30,19 @@ Usage: {{ include "common.names.instance" (dict "context" $ "name" "auth" "path"
 */}}
 {{- define "common.names.instance" -}}
 {{- $full := printf "%s-%s" (include "common.names.fullname" .context) .name -}}
-{{- if gt (len $full) 52 -}}
-{{- fail (printf "%s: the resource name %q is %d characters long, over the limit of 52 (StatefulSet pods carry it in a 63-character label); use a shorter instance name, a shorter release name, or set %s.fullnameOverride" .path $full (len $full) .context.Chart.Name) -}}
-{{- end -}}
+{{- include "common.names.fits" (dict "name" $full "limit" 52 "why" "StatefulSet pods carry it in a 63-character label" "path" .path "context" .context) -}}
 {{- $full -}}
+{{- end -}}
+
+{{/*
+Fails when a name the chart builds is longer than what its object allows, naming the value that
+made it and the fix. why: the reason for the limit.
+Usage: {{ include "common.names.fits" (dict "name" $n "limit" 52 "why" "..." "path" "postgres.backup" "context" $) }}
+*/}}
+{{- define "common.names.fits" -}}
+{{- if gt (len .name) (int .limit) -}}
+{{- fail (printf "%s: the resource name %q is %d characters long, over the limit of %d (%s); use a shorter instance name, a shorter release name, or set %s.fullnameOverride" .path .name (len .name) (int .limit) .why .context.Chart.Name) -}}
+{{- end -}}
 {{- end -}}
 
 {{/*

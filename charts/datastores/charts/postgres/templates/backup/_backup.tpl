@@ -36,6 +36,9 @@ and object names. JSON.
 {{- $_ := set $b "targets" $targets -}}
 {{- $_ = set $b "fullname" $full -}}
 {{- $_ = set $b "restoreName" (printf "%s-restore" (include "common.names.fullname" .)) -}}
+{{- range $n := list $full $b.restoreName -}}
+{{- include "common.names.fits" (dict "name" $n "limit" 52 "why" "a CronJob's name is at most 52, its Jobs add 11 characters" "path" "postgres.backup" "context" $) -}}
+{{- end -}}
 {{- $_ = set $b "claim" ($b.storage.existingClaim | default $full) -}}
 {{- /* The job runs as the server's user unless told otherwise: the default image is the server's. */ -}}
 {{- $sc := deepCopy .Values.securityContext -}}
