@@ -45,6 +45,13 @@ lint: $(HELM)
 		$(HELM) lint --strict --quiet $(CHART) -f $$f || exit 1; \
 	done
 	$(HELM) lint --strict --quiet $(CHART)/charts/common
+	@# Each subchart on its own, as a user would after `helm dependency build` (it vendors common).
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r $(CHART) "$$tmp/" && \
+	for sub in "postgres --set instances.app.database=app_db,instances.app.user=app_user" redis; do \
+		set -- $$sub; echo "helm lint $(CHART)/charts/$$1 (after helm dependency build)"; \
+		$(HELM) dependency build "$$tmp/datastores/charts/$$1" >/dev/null && \
+		$(HELM) lint --strict --quiet "$$tmp/datastores/charts/$$@" || exit 1; \
+	done
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 	@unformatted=$$(gofmt -l test tools 2>/dev/null); \

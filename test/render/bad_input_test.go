@@ -111,7 +111,7 @@ func TestMisspeltValuesAreRefused(t *testing.T) {
 	tests := []struct{ values, want string }{
 		{"postgres: {tls: {minProtcolVersion: TLSv1.3}}", "at '/tls': additional properties 'minProtcolVersion' not allowed"},
 		{"postgres: {instances: {orders: {database: orders_db, user: orders_user, persistance: {size: 1Gi}}}}", "at '/instances/orders': additional properties 'persistance' not allowed"},
-		{"global: {clusterdomain: corp.example}", "additional properties 'clusterdomain' not allowed"},
+		{"global: {tls: {generate: {keyAlgoritm: rsa}}}", "additional properties 'keyAlgoritm' not allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -95,7 +95,7 @@ func TestSubchartsCanBeDisabled(t *testing.T) {
 			assert.NotEmpty(t, chart.AllOf[*appsv1.StatefulSet](rel, tt.kept))
 		})
 	}
-	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.enabled": "false", "redis.enabled": "false"}})
-	assert.Empty(t, rel.Objects, "nothing at all, not even the CA, when both are off")
-	assert.NotContains(t, rel.Notes, "PostgreSQL")
+	_, err := chart.RenderE(chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.enabled": "false", "redis.enabled": "false"}})
+	require.Error(t, err, "both off would install nothing")
+	assert.Contains(t, err.Error(), "nothing to install")
 }

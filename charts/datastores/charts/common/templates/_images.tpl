@@ -5,6 +5,7 @@ change what runs.
 Usage: {{ include "common.images.image" (dict "image" .Values.image "context" $ "path" "postgres.image") }}
 */}}
 {{- define "common.images.image" -}}
+{{- include "common.validate.image" . -}}
 {{- $registry := ((.context.Values.global).imageRegistry) | default .image.registry -}}
 {{- $tag := toString (.image.tag | default "") -}}
 {{- if and (not .image.digest) (or (eq $tag "") (eq $tag "latest")) -}}

@@ -6,19 +6,19 @@ Usage: {{ include "common.labels.standard" (dict "context" $ "instance" "auth" "
 
 {{- define "common.labels.standard" -}}
 {{ include "common.labels.selector" . }}
-app.kubernetes.io/managed-by: {{ .context.Release.Service }}
+app.kubernetes.io/managed-by: {{ .context.Release.Service | quote }}
 app.kubernetes.io/part-of: datastores
 app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
-helm.sh/chart: {{ printf "%s-%s" .context.Chart.Name .context.Chart.Version | replace "+" "_" }}
+helm.sh/chart: {{ printf "%s-%s" .context.Chart.Name .context.Chart.Version | replace "+" "_" | quote }}
 {{- with .component }}
-app.kubernetes.io/component: {{ . }}
+app.kubernetes.io/component: {{ . | quote }}
 {{- end }}
 {{- end -}}
 
 {{- define "common.labels.selector" -}}
-app.kubernetes.io/name: {{ .context.Chart.Name }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/name: {{ .context.Chart.Name | quote }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .instance }}
-datastores.io/instance: {{ . }}
+datastores.io/instance: {{ . | quote }}
 {{- end }}
 {{- end -}}

@@ -40,6 +40,9 @@ made it and the fix. why: the reason for the limit.
 Usage: {{ include "common.names.fits" (dict "name" $n "limit" 52 "why" "..." "path" "postgres.backup" "context" $) }}
 */}}
 {{- define "common.names.fits" -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" .name) -}}
+{{- fail (printf "%s: the resource name %q is not a DNS label (lower-case letters, digits and '-', starting with a letter), which Services require; use a release name that starts with a letter and has no '.', or set %s.fullnameOverride" .path .name .context.Chart.Name) -}}
+{{- end -}}
 {{- if gt (len .name) (int .limit) -}}
 {{- fail (printf "%s: the resource name %q is %d characters long, over the limit of %d (%s); use a shorter instance name, a shorter release name, or set %s.fullnameOverride" .path .name (len .name) (int .limit) .why .context.Chart.Name) -}}
 {{- end -}}

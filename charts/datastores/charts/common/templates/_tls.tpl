@@ -205,6 +205,14 @@ Usage: {{ include "common.tls.certificates" (dict "context" $ "server" $s) | fro
 {{- $ns := .context.Release.Namespace -}}
 {{- $dns := include "common.tls.dnsNames" (dict "context" .context "services" (list $s.fullname $s.headlessService) "headless" $s.headlessService) | fromJsonArray -}}
 {{- $cn := printf "%s.%s.svc.%s" $s.fullname $ns (include "common.names.clusterDomain" .context) -}}
+{{- if gt (len (printf "*.%s.%s.svc.%s" $s.headlessService $ns (include "common.names.clusterDomain" .context))) 253 -}}
+{{- fail (printf "global.clusterDomain %q: the server's DNS names in namespace %q would be over 253 characters; use a shorter cluster domain or namespace" (include "common.names.clusterDomain" .context) $ns) -}}
+{{- end -}}
+{{- /* X.509 allows a common name of 64 characters at most (cert-manager refuses longer ones);
+clients verify the DNS names, so the Service's short name serves when the full one is too long. */ -}}
+{{- if gt (len $cn) 64 -}}
+{{- $cn = $s.fullname -}}
+{{- end -}}
 {{- $certs := list (dict "secret" $s.tlsSecret "commonName" $cn "dnsNames" $dns "ipAddresses" (list "127.0.0.1" "::1") "usages" $s.serverUsages) -}}
 {{- if $s.tls.clientCertificates -}}
 {{- $certs = append $certs (dict "secret" $s.clientTlsSecret "commonName" $s.clientName "dnsNames" list "ipAddresses" list "usages" (list "client auth")) -}}
@@ -232,7 +240,7 @@ metadata:
   labels:
     {{- $labels | nindent 4 }}
   annotations:
-    datastores.io/tls-names: {{ include "common.tls.namesChecksum" $cert }}
+    datastores.io/tls-names: {{ include "common.tls.namesChecksum" $cert | quote }}
 type: kubernetes.io/tls
 data:
   tls.crt: {{ get $data "tls.crt" }}

@@ -30,7 +30,7 @@ log_connections = {{ ternary "on" "off" $i.audit.logConnections }}
 log_disconnections = {{ ternary "on" "off" $i.audit.logDisconnections }}
 log_statement = '{{ $i.audit.logStatement }}'
 log_min_duration_statement = {{ int $i.audit.logMinDurationStatement }}
-log_line_prefix = '{{ $i.audit.logLinePrefix | replace "'" "''" }}'
+log_line_prefix = {{ include "postgres.confValue" $i.audit.logLinePrefix }}
 {{- with $i.config }}
 
 # Extra parameters (values: postgres.config and postgres.instances.{{ $i.name }}.config).

@@ -8,12 +8,25 @@ validated, and with the names of its objects. Every template ranges over it:
 {{- end -}}
 
 {{- define "postgres.instances.compute" -}}
+{{- include "common.validate.maps" (dict "values" .Values "path" "postgres" "keys" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup")) -}}
+{{- include "common.validate.global" . -}}
+{{- include "common.validate.tlsMaps" (dict "tls" .Values.tls "path" "postgres.tls") -}}
+{{- include "common.validate.format" (dict "value" .Values.fullnameOverride "path" "postgres.fullnameOverride" "format" "dnsLabel" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" .Values.nameOverride "path" "postgres.nameOverride" "format" "dnsLabel" "optional" true) -}}
+{{- if not (or (kindIs "map" .Values.instances) (kindIs "invalid" .Values.instances)) -}}
+{{- fail "postgres.instances: give a map of instance name: {database, user}" -}}
+{{- end -}}
 {{- $defaults := omit .Values "instances" "image" "imagePullSecrets" "securityContext" "global" "enabled" "nameOverride" "fullnameOverride" "backup" -}}
 {{- $out := list -}}
 {{- range $name := keys (.Values.instances | default dict) | sortAlpha -}}
 {{- $path := printf "postgres.instances.%s" $name -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) -}}
 {{- fail (printf "%s: the instance name %q must be a DNS label (lower-case letters, digits and '-', starting with a letter), since it names the instance's Services" $path $name) -}}
+{{- end -}}
+{{- /* Names whose objects would be another object of the chart's: <fullname>-backup and -restore
+are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
+{{- if or (has $name (list "backup" "restore")) (and (hasSuffix "-hl" $name) (hasKey $.Values.instances (trimSuffix "-hl" $name))) (and (hasSuffix "-client" $name) (hasKey $.Values.instances (trimSuffix "-client" $name))) -}}
+{{- fail (printf "%s: the instance name %q would give its objects the names of another object of the chart (the backup job's, or another instance's headless Service or client certificate); choose another name" $path $name) -}}
 {{- end -}}
 {{- $raw := index $.Values.instances $name -}}
 {{- if not (kindIs "map" $raw) -}}
@@ -49,9 +62,10 @@ that does not work, fails here with the value's path and the fix.
 {{- $path := .path -}}
 {{- /* A block's errors name where the user wrote it: the instance, or the chart-wide default. */ -}}
 {{- $in := dict -}}
-{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" -}}
+{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" -}}
 {{- $_ := set $in $block (ternary (printf "%s.%s" $path $block) (printf "postgres.%s" $block) (hasKey $.raw $block)) -}}
 {{- end -}}
+{{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}
 {{- $ident := "^[a-z_][a-z0-9_]{0,62}$" -}}
 {{- if not $i.database -}}
 {{- fail (printf "%s.database is missing: name the instance's database, e.g. database: orders_db" $path) -}}
@@ -59,27 +73,37 @@ that does not work, fails here with the value's path and the fix.
 {{- if not (regexMatch $ident (toString $i.database)) -}}
 {{- fail (printf "%s.database %q: use lower-case letters, digits and '_' (at most 63, not starting with a digit)" $path (toString $i.database)) -}}
 {{- end -}}
+{{- if has $i.database (list "postgres" "template0" "template1") -}}
+{{- fail (printf "%s.database %q is one of the server's own databases; name the instance's database, e.g. %s_db" $path $i.database "app") -}}
+{{- end -}}
 {{- if not $i.user -}}
 {{- fail (printf "%s.user is missing: name the instance's application user, e.g. user: orders_user" $path) -}}
 {{- end -}}
 {{- if not (regexMatch $ident (toString $i.user)) -}}
 {{- fail (printf "%s.user %q: use lower-case letters, digits and '_' (at most 63, not starting with a digit)" $path (toString $i.user)) -}}
 {{- end -}}
-{{- if or (eq $i.user "postgres") (hasPrefix "pg_" $i.user) -}}
-{{- fail (printf "%s.user %q is reserved (postgres is the superuser, pg_ prefixes are system roles); choose an application user name" $path $i.user) -}}
+{{- if or (eq $i.user "postgres") (hasPrefix "pg_" $i.user) (has $i.user (list "public" "none" "current_user" "current_role" "session_user" "all")) -}}
+{{- fail (printf "%s.user %q is reserved (postgres is the superuser, pg_ prefixes are system roles; public, none, all, current_user, current_role and session_user are keywords); choose an application user name" $path $i.user) -}}
 {{- end -}}
-{{- include "common.tls.validate" (dict "tls" $i.tls "path" $in.tls) -}}
 {{- if not (has $i.tls.minProtocolVersion (list "TLSv1.2" "TLSv1.3")) -}}
 {{- fail (printf "%s.minProtocolVersion is %q: PostgreSQL must refuse TLS below 1.2; use TLSv1.2 or TLSv1.3" $in.tls (toString $i.tls.minProtocolVersion)) -}}
 {{- end -}}
-{{- include "common.secrets.validate" (dict "auth" $i.auth "path" $in.auth "keys" (list "userPasswordKey" "adminPasswordKey")) -}}
+{{- include "common.validate.maps" (dict "values" $i "path" $path "keys" (list "audit")) -}}
+{{- range $k := list "logConnections" "logDisconnections" -}}
+{{- include "common.validate.bool" (dict "value" (get $i.audit $k) "path" (printf "%s.%s" $in.audit $k)) -}}
+{{- end -}}
 {{- if not (has $i.audit.logStatement (list "none" "ddl" "mod" "all")) -}}
 {{- fail (printf "%s.logStatement is %q: use none, ddl, mod or all" $in.audit (toString $i.audit.logStatement)) -}}
 {{- end -}}
-{{- if and (not $i.persistence.existingClaim) (not $i.persistence.size) -}}
-{{- fail (printf "%s.size is empty: give the data volume a size (e.g. 8Gi) or set %s.existingClaim; data never lives on an emptyDir" $in.persistence $in.persistence) -}}
+{{- include "common.validate.int" (dict "value" $i.audit.logMinDurationStatement "path" (printf "%s.logMinDurationStatement" $in.audit) "min" -1 "max" 2147483647) -}}
+{{- include "common.validate.line" (dict "value" $i.audit.logLinePrefix "path" (printf "%s.logLinePrefix" $in.audit)) -}}
+{{- if not (or (kindIs "map" $i.config) (kindIs "invalid" $i.config)) -}}
+{{- fail (printf "%s: give a map of parameter: value" $in.config) -}}
 {{- end -}}
-{{- include "postgres.validateConfig" (dict "config" $i.config "path" $in.config) -}}
+{{- if not (or (kindIs "slice" $i.hba) (kindIs "invalid" $i.hba)) -}}
+{{- fail (printf "%s: give a list of rules" $in.hba) -}}
+{{- end -}}
+{{- include "postgres.validateConfig" (dict "config" $i.config "path" $in.config "minProtocolVersion" $i.tls.minProtocolVersion) -}}
 {{- range $n, $rule := $i.hba -}}
 {{- include "postgres.validateHbaRule" (dict "rule" $rule "path" (printf "%s[%d]" $in.hba $n)) -}}
 {{- end -}}
@@ -105,6 +129,18 @@ exists to prevent (no TLS, localhost only, weaker password hashing, certificates
   "data_directory" "the data directory is the PVC"
   "config_file" "the chart renders the configuration file"
   "unix_socket_directories" "the socket lives in the pod's run directory"
+  "include" "the chart renders the whole configuration"
+  "include_dir" "the chart renders the whole configuration"
+  "include_if_exists" "the chart renders the whole configuration"
+  "ssl_ciphers" "the server's own cipher list is kept: a list of your own could allow NULL or export ciphers"
+  "ssl_prefer_server_ciphers" "the server always chooses the cipher"
+  "logging_collector" "logs go to stderr for the cluster's log collector"
+  "log_destination" "logs go to stderr for the cluster's log collector"
+  "log_connections" "use audit.logConnections"
+  "log_disconnections" "use audit.logDisconnections"
+  "log_statement" "use audit.logStatement"
+  "log_min_duration_statement" "use audit.logMinDurationStatement"
+  "log_line_prefix" "use audit.logLinePrefix"
 -}}
 {{- range $key, $value := .config -}}
 {{- if hasKey $managed $key -}}
@@ -113,11 +149,19 @@ exists to prevent (no TLS, localhost only, weaker password hashing, certificates
 {{- if not (regexMatch "^[a-z][a-z0-9_.]*$" $key) -}}
 {{- fail (printf "%s: %q is not a postgresql.conf parameter name" $.path $key) -}}
 {{- end -}}
-{{- if and (kindIs "string" $value) (regexMatch "[\\n\\r]" $value) -}}
-{{- fail (printf "%s.%s: a value must be on one line" $.path $key) -}}
-{{- end -}}
-{{- if or (kindIs "map" $value) (kindIs "slice" $value) -}}
+{{- if or (kindIs "map" $value) (kindIs "slice" $value) (kindIs "invalid" $value) -}}
 {{- fail (printf "%s.%s: a value must be a string, number or boolean" $.path $key) -}}
+{{- end -}}
+{{- if kindIs "string" $value -}}
+{{- include "common.validate.line" (dict "value" $value "path" (printf "%s.%s" $.path $key)) -}}
+{{- end -}}
+{{- if eq $key "ssl_max_protocol_version" -}}
+{{- if not (has $value (list "" "TLSv1.2" "TLSv1.3")) -}}
+{{- fail (printf "%s.ssl_max_protocol_version is %q: use TLSv1.2 or TLSv1.3 (not below tls.minProtocolVersion), or remove it" $.path (toString $value)) -}}
+{{- end -}}
+{{- if and (eq $value "TLSv1.2") (eq $.minProtocolVersion "TLSv1.3") -}}
+{{- fail (printf "%s.ssl_max_protocol_version is TLSv1.2, below tls.minProtocolVersion TLSv1.3: no client could connect" $.path) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -140,20 +184,25 @@ without TLS, and trust/password/md5 would accept one without a SCRAM password or
 {{- end -}}
 {{- range $f := list "database" "user" "address" -}}
 {{- $v := toString (index $r $f | default "") -}}
-{{- if not (regexMatch "^[-A-Za-z0-9_.,:/+@\"]+$" $v) -}}
-{{- fail (printf "%s.%s is %q: give a pg_hba %s without spaces (e.g. all, a name, or a CIDR address)" $.path $f $v $f) -}}
+{{- /* No spaces, quotes or '@' (which would include a file's contents as the list of names). */ -}}
+{{- if not (regexMatch "^[-A-Za-z0-9_.,:/+]+$" $v) -}}
+{{- fail (printf "%s.%s is %q: give a pg_hba %s without spaces, quotes or @file: letters, digits and - _ . , : / + (e.g. all, a name, or a CIDR address)" $.path $f $v $f) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 
-{{/* One postgresql.conf value: booleans as on/off, whole numbers without exponent, strings quoted. */}}
+{{/*
+One postgresql.conf value: booleans as on/off, whole numbers without exponent, strings quoted as
+the server's lexer reads them (a backslash escapes, a quote is doubled; line breaks are refused
+before this).
+*/}}
 {{- define "postgres.confValue" -}}
 {{- if kindIs "bool" . -}}
 {{- ternary "on" "off" . -}}
 {{- else if or (kindIs "float64" .) (kindIs "int" .) (kindIs "int64" .) -}}
 {{- if eq (float64 .) (float64 (int64 .)) -}}{{ int64 . }}{{- else -}}{{ . }}{{- end -}}
 {{- else -}}
-'{{ toString . | replace "'" "''" }}'
+'{{ toString . | replace "\\" "\\\\" | replace "'" "''" }}'
 {{- end -}}
 {{- end -}}
 

@@ -8,11 +8,17 @@ template reads it with
 {{- end -}}
 
 {{- define "redis.server.compute" -}}
+{{- include "common.validate.maps" (dict "values" .Values "path" "redis" "keys" (list "image" "securityContext" "tls" "auth" "persistence")) -}}
+{{- include "common.validate.global" . -}}
+{{- include "common.validate.tlsMaps" (dict "tls" .Values.tls "path" "redis.tls") -}}
+{{- if not (or (kindIs "map" .Values.config) (kindIs "invalid" .Values.config)) -}}
+{{- fail "redis.config: give a map of directive: value" -}}
+{{- end -}}
+{{- include "common.validate.format" (dict "value" .Values.fullnameOverride "path" "redis.fullnameOverride" "format" "dnsLabel" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" .Values.nameOverride "path" "redis.nameOverride" "format" "dnsLabel" "optional" true) -}}
 {{- $s := omit .Values "global" "enabled" "image" "imagePullSecrets" "securityContext" "nameOverride" "fullnameOverride" | deepCopy -}}
 {{- $full := include "common.names.fullname" . -}}
-{{- if gt (len $full) 52 -}}
-{{- fail (printf "redis: the resource name %q is %d characters long, over the limit of 52 (StatefulSet pods carry it in a 63-character label); use a shorter release name or set redis.fullnameOverride" $full (len $full)) -}}
-{{- end -}}
+{{- include "common.names.fits" (dict "name" $full "limit" 52 "why" "StatefulSet pods carry it in a 63-character label" "path" "redis" "context" .) -}}
 {{- /* YAML reads an unquoted no/yes as a boolean: accept both spellings. */ -}}
 {{- $authClients := $s.tls.authClients -}}
 {{- if kindIs "bool" $authClients -}}
@@ -47,7 +53,21 @@ Everything that could render a Redis that takes plaintext, weak TLS, or a user w
 fails here, naming the value and the fix.
 */}}
 {{- define "redis.validate" -}}
-{{- include "common.tls.validate" (dict "tls" .tls "path" "redis.tls") -}}
+{{- $in := dict -}}
+{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" -}}
+{{- $_ := set $in $k (printf "redis.%s" $k) -}}
+{{- end -}}
+{{- include "common.validate.server" (dict "s" . "in" $in "base" "redis" "path" "redis" "passwordKeys" (list "passwordKey")) -}}
+{{- include "common.validate.bool" (dict "value" .auth.disableDefaultUser "path" "redis.auth.disableDefaultUser") -}}
+{{- if not (has .persistence.appendfsync (list "everysec" "always")) -}}
+{{- fail (printf "redis.persistence.appendfsync is %v: use everysec (at most a second lost) or always" .persistence.appendfsync) -}}
+{{- end -}}
+{{- if not (regexMatch "^([0-9]+ [0-9]+( [0-9]+ [0-9]+)*)?$" (toString .persistence.save)) -}}
+{{- fail (printf "redis.persistence.save is %q: give \"seconds changes\" pairs, e.g. \"3600 1 300 100\", or \"\" for no snapshots" (toString .persistence.save)) -}}
+{{- end -}}
+{{- if not (or (kindIs "slice" .auth.users) (kindIs "invalid" .auth.users)) -}}
+{{- fail "redis.auth.users: give a list of {name, rules}" -}}
+{{- end -}}
 {{- if not (has .tls.protocols (list "TLSv1.2 TLSv1.3" "TLSv1.3" "TLSv1.2")) -}}
 {{- fail (printf "redis.tls.protocols is %q: Redis must refuse TLS below 1.2; use \"TLSv1.2 TLSv1.3\", \"TLSv1.3\" or \"TLSv1.2\"" (toString .tls.protocols)) -}}
 {{- end -}}
@@ -76,15 +96,18 @@ fails here, naming the value and the fix.
 {{- fail (printf "%s.name %q appears twice in redis.auth.users" $path $u.name) -}}
 {{- end -}}
 {{- $names = append $names $u.name -}}
+{{- include "common.validate.format" (dict "value" $u.existingSecret "path" (printf "%s.existingSecret" $path) "format" "dnsSubdomain" "optional" true) -}}
 {{- if and $u.existingSecret (hasKey $u "passwordKey") (not $u.passwordKey) -}}
 {{- fail (printf "%s.passwordKey: name the key of Secret %q that holds the password" $path $u.existingSecret) -}}
 {{- end -}}
+{{- include "common.validate.format" (dict "value" $u.passwordKey "path" (printf "%s.passwordKey" $path) "format" "secretKey" "optional" true) -}}
 {{- $rules := toString ($u.rules | default "") -}}
 {{- if not $rules -}}
 {{- fail (printf "%s.rules is empty: give the user its ACL rules, e.g. \"~cache:* +@read +@write -@dangerous\"" $path) -}}
 {{- end -}}
+{{- /* Redis reads ACL rules case-insensitively: NOPASS is nopass. */ -}}
 {{- range $rule := splitList " " $rules -}}
-{{- if or (has $rule (list "nopass" "resetpass" "on" "off" "reset")) (regexMatch "^[<>#!]" $rule) -}}
+{{- if or (has (lower $rule) (list "nopass" "resetpass" "on" "off" "reset")) (regexMatch "^[<>#!]" $rule) -}}
 {{- fail (printf "%s.rules: %q is not allowed: every ACL user has a password from a Secret (generated, or %s.existingSecret), and the chart turns users on" $path $rule $path) -}}
 {{- end -}}
 {{- end -}}
@@ -121,6 +144,32 @@ fails here, naming the value and the fix.
   "dbfilename" "the chart sets it"
   "save" "use redis.persistence.save"
   "include" "the chart renders the whole configuration"
+  "tls-ciphers" "the server's own TLS 1.2 cipher list is kept: a list of your own could allow NULL or export ciphers"
+  "tls-ciphersuites" "the server's own TLS 1.3 suites are kept"
+  "tls-prefer-server-ciphers" "the server always chooses the cipher"
+  "tls-client-cert-file" "the server's certificate is its client certificate"
+  "tls-client-key-file" "the server's key is its client key"
+  "tls-key-file-pass" "keys are never passphrase-protected here"
+  "tls-client-key-file-pass" "keys are never passphrase-protected here"
+  "tls-dh-params-file" "the init container writes only the certificate, key and CA"
+  "cluster-enabled" "cluster mode is not supported: its bus would listen without TLS"
+  "cluster-config-file" "cluster mode is not supported"
+  "cluster-port" "cluster mode is not supported"
+  "unixsocket" "the server listens only on its TLS port"
+  "unixsocketperm" "the server listens only on its TLS port"
+  "replicaof" "the server would copy another server's data over its own; replicas are not supported"
+  "slaveof" "the server would copy another server's data over its own; replicas are not supported"
+  "masteruser" "replicas are not supported"
+  "loadmodule" "modules are not loaded from values"
+  "enable-protected-configs" "CONFIG SET of paths such as dir stays off"
+  "enable-debug-command" "DEBUG stays off"
+  "enable-module-command" "MODULE stays off"
+  "rename-command" "use ACL rules to take commands from users"
+  "acl-pubsub-default" "the chart relies on Redis 7's default (resetchannels)"
+  "daemonize" "the server runs in the foreground of its container"
+  "supervised" "the server runs in the foreground of its container"
+  "pidfile" "the root file system is read-only"
+  "logfile" "logs go to stderr for the cluster's log collector"
 -}}
 {{- range $key, $value := . -}}
 {{- if hasKey $managed $key -}}
@@ -129,8 +178,8 @@ fails here, naming the value and the fix.
 {{- if not (regexMatch "^[a-z][a-z0-9-]*$" $key) -}}
 {{- fail (printf "redis.config: %q is not a redis.conf directive name" $key) -}}
 {{- end -}}
-{{- if or (kindIs "map" $value) (kindIs "slice" $value) (regexMatch "[\\n\\r\"]" (toString $value)) -}}
-{{- fail (printf "redis.config.%s: a value must be one line without double quotes" $key) -}}
+{{- if or (kindIs "map" $value) (kindIs "slice" $value) (kindIs "invalid" $value) (regexMatch "[[:cntrl:]\"'\\\\]" (toString $value)) -}}
+{{- fail (printf "redis.config.%s is %q: a value must be one line without quotes or backslashes" $key (toString $value)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

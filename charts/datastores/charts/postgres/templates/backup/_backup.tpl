@@ -7,7 +7,11 @@ and object names. JSON.
 {{- end -}}
 
 {{- define "postgres.backup.compute" -}}
+{{- include "common.validate.maps" (dict "values" .Values.backup "path" "postgres.backup" "keys" (list "encryption" "image" "storage")) -}}
 {{- $b := deepCopy .Values.backup -}}
+{{- if not (or (kindIs "slice" $b.instances) (kindIs "invalid" $b.instances)) -}}
+{{- fail "postgres.backup.instances: give a list of instance names, or [] for all" -}}
+{{- end -}}
 {{- $full := printf "%s-backup" (include "common.names.fullname" .) -}}
 {{- $instances := include "postgres.instances" . | fromJsonArray -}}
 {{- $byName := dict -}}
@@ -23,6 +27,9 @@ and object names. JSON.
 {{- fail (printf "postgres.backup.instances: %q is not an instance; choose from %s" $name (keys $byName | sortAlpha | join ", ")) -}}
 {{- end -}}
 {{- $tls := $i.tls -}}
+{{- if $tls.clientCertificates -}}
+{{- fail (printf "postgres.backup.instances: %q requires client certificates (tls.clientCertificates), which the backup job does not present, so every run would fail; leave it out of postgres.backup.instances or turn tls.clientCertificates off for it" $name) -}}
+{{- end -}}
 {{- $caKey := ternary $tls.existingSecret.keys.ca "ca.crt" (eq $tls.source "existingSecret") -}}
 {{- $targets = append $targets (dict
   "name" $i.name
@@ -56,6 +63,38 @@ and object names. JSON.
 {{- end -}}
 
 {{- define "postgres.backup.validate" -}}
+{{- include "postgres.backup.validateSchedule" (toString .schedule) -}}
+{{- include "common.validate.format" (dict "value" .timeZone "path" "postgres.backup.timeZone" "format" "timeZone" "optional" true) -}}
+{{- include "common.validate.bool" (dict "value" .suspend "path" "postgres.backup.suspend") -}}
+{{- include "common.validate.bool" (dict "value" .storage.allowEphemeral "path" "postgres.backup.storage.allowEphemeral") -}}
+{{- range $k, $limits := dict "successfulJobsHistoryLimit" (list 0 100) "failedJobsHistoryLimit" (list 0 100) "startingDeadlineSeconds" (list 10 86400) "activeDeadlineSeconds" (list 60 604800) "backoffLimit" (list 0 100) "retentionDays" (list 1 36500) "keepLast" (list 1 10000) -}}
+{{- include "common.validate.int" (dict "value" (get $ $k) "path" (printf "postgres.backup.%s" $k) "min" (first $limits) "max" (last $limits)) -}}
+{{- end -}}
+{{- include "common.validate.format" (dict "value" .storage.existingClaim "path" "postgres.backup.storage.existingClaim" "format" "dnsSubdomain" "optional" true) -}}
+{{- if not .storage.existingClaim -}}
+{{- include "common.validate.format" (dict "value" (toString .storage.size) "path" "postgres.backup.storage.size" "format" "quantity" "optional" true) -}}
+{{- if ne (toString .storage.storageClass) "-" -}}
+{{- include "common.validate.format" (dict "value" .storage.storageClass "path" "postgres.backup.storage.storageClass" "format" "dnsSubdomain" "optional" true) -}}
+{{- end -}}
+{{- end -}}
+{{- include "common.validate.resources" (dict "resources" .resources "path" "postgres.backup.resources") -}}
+{{- range $k := list "ageRecipients" "gpgPublicKeys" -}}
+{{- $list := get $.encryption $k -}}
+{{- if not (or (kindIs "slice" $list) (kindIs "invalid" $list)) -}}
+{{- fail (printf "postgres.backup.encryption.%s: give a list" $k) -}}
+{{- end -}}
+{{- if gt (len ($list | default list)) 32 -}}
+{{- fail (printf "postgres.backup.encryption.%s: at most 32 keys" $k) -}}
+{{- end -}}
+{{- range $n, $key := $list -}}
+{{- if not (kindIs "string" $key) -}}
+{{- fail (printf "postgres.backup.encryption.%s[%d]: give the key as a string" $k $n) -}}
+{{- end -}}
+{{- if gt (len $key) 16384 -}}
+{{- fail (printf "postgres.backup.encryption.%s[%d] is %d characters long: a public key fits in 16 KiB (export it without signatures: gpg --armor --export-options export-minimal --export KEYID)" $k $n (len $key)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if not (has .encryption.method (list "none" "age" "gpg")) -}}
 {{- fail (printf "postgres.backup.encryption.method is %q: use none, age or gpg" (toString .encryption.method)) -}}
 {{- end -}}
@@ -77,12 +116,23 @@ and object names. JSON.
 {{- if contains "PRIVATE KEY" $k -}}
 {{- fail (printf "postgres.backup.encryption.gpgPublicKeys[%d] is a private key: export the public key (gpg --armor --export); the cluster must never hold the key that decrypts the dumps" $n) -}}
 {{- end -}}
-{{- if not (contains "BEGIN PGP PUBLIC KEY BLOCK" $k) -}}
+{{- if not (regexMatch "^-----BEGIN PGP PUBLIC KEY BLOCK-----\\r?\\n" (toString $k)) -}}
 {{- fail (printf "postgres.backup.encryption.gpgPublicKeys[%d] is not an ASCII-armored public key (gpg --armor --export KEYID)" $n) -}}
 {{- end -}}
+{{- /* The armor's label is only text: the first packet says what the key is. Tags 6 (public key)
+in the old (0x98-0x9b) or new (0xc6) packet format pass; a secret key (tag 5) does not. */ -}}
+{{- $body := regexReplaceAll "(?s)^-----BEGIN[^\\n]*\\n(([A-Za-z-]+: [^\\n]*)?\\r?\\n)*" $k "" -}}
+{{- $first := printf "%x" (b64dec (substr 0 4 (regexReplaceAll "\\s" $body ""))) | substr 0 2 -}}
+{{- if not (has $first (list "98" "99" "9a" "9b" "c6")) -}}
+{{- fail (printf "postgres.backup.encryption.gpgPublicKeys[%d] is labelled a public key but holds %s: export the public key (gpg --armor --export KEYID); the cluster must never hold the key that decrypts the dumps" $n (ternary "a secret key" "no OpenPGP public key" (has $first (list "94" "95" "96" "97" "c5")))) -}}
 {{- end -}}
-{{- if not (regexMatch "^([0-9]|(gzip|lz4|zstd)(:[0-9]+)?|none)$" (toString .compression)) -}}
-{{- fail (printf "postgres.backup.compression is %q: use a gzip level 0-9, or gzip, lz4 or zstd with an optional :level (PostgreSQL 16+)" (toString .compression)) -}}
+{{- end -}}
+{{- /* pg_dump's levels: gzip 1-9, lz4 1-12, zstd 1-22 (0 or none: no compression). */ -}}
+{{- $c := toString .compression -}}
+{{- $level := regexFind "[0-9]+$" $c | default "1" | atoi -}}
+{{- $max := get (dict "gzip" 9 "lz4" 12 "zstd" 22) (regexFind "^[a-z]+" $c) | default 9 -}}
+{{- if or (not (regexMatch "^([0-9]|(gzip|lz4|zstd)(:[0-9]{1,2})?|none)$" $c)) (and (contains ":" $c) (or (lt $level 1) (gt $level (int $max)))) -}}
+{{- fail (printf "postgres.backup.compression is %q: use a gzip level 0-9, none, or gzip (1-9), lz4 (1-12) or zstd (1-22) with an optional :level (lz4 and zstd need PostgreSQL 16+)" $c) -}}
 {{- end -}}
 {{- if lt (int .keepLast) 1 -}}
 {{- fail (printf "postgres.backup.keepLast is %v: keep at least the newest dump (3 or more is wise)" .keepLast) -}}
@@ -273,4 +323,32 @@ scripts: /opt/datastores/backup
 secrets: /run/secrets/backup
 request: /run/restore/request
 identity: /run/restore/identity
+{{- end -}}
+
+{{/*
+A CronJob schedule the API server and its controller accept: a descriptor (@daily, ...) or five
+fields, each a list of *, numbers, ranges and /steps within the field's range (month and weekday
+names allowed). No TZ= prefix: use postgres.backup.timeZone.
+*/}}
+{{- define "postgres.backup.validateSchedule" -}}
+{{- $hint := printf "postgres.backup.schedule is %q: give five cron fields (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\") or one of @hourly, @daily, @weekly, @monthly, @yearly" . -}}
+{{- if not (regexMatch "^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$" .) -}}
+{{- $fields := splitList " " . -}}
+{{- if ne (len $fields) 5 -}}{{ fail $hint }}{{- end -}}
+{{- $ranges := list (list 0 59) (list 0 23) (list 1 31) (list 1 12) (list 0 7) -}}
+{{- $names := list "" "" "" "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec" "sun|mon|tue|wed|thu|fri|sat" -}}
+{{- range $n, $field := $fields -}}
+{{- $r := index $ranges $n -}}
+{{- $name := index $names $n -}}
+{{- range $item := splitList "," $field -}}
+{{- $value := printf "([0-9]{1,2}%s)" (ternary "" (printf "|(?i:%s)" $name) (eq $name "")) -}}
+{{- if not (regexMatch (printf "^(\\*|\\?|%s(-%s)?)(/[0-9]{1,2})?$" $value $value) $item) -}}{{ fail $hint }}{{- end -}}
+{{- $step := regexFind "/[0-9]+$" $item | trimPrefix "/" -}}
+{{- if and $step (lt (atoi $step) 1) -}}{{ fail $hint }}{{- end -}}
+{{- range $num := regexFindAll "[0-9]+" (regexReplaceAll "/[0-9]+$" $item "") -1 -}}
+{{- if or (lt (atoi $num) (int (first $r))) (gt (atoi $num) (int (last $r))) -}}{{ fail $hint }}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

@@ -1,0 +1,383 @@
+{{/*
+Checks of single values against the formats Kubernetes, cert-manager and the servers accept. A
+value that reaches a manifest, a configuration file or a script is checked here before it is
+used, so a line break or a quote can never add a field, a setting or a command: the render fails
+instead, naming the value and what it may contain.
+*/}}
+
+{{/* The formats: a pattern, a maximum length, and what to tell the user. */}}
+{{- define "common.validate.formats" -}}
+dnsLabel:
+  re: '^[a-z]([-a-z0-9]*[a-z0-9])?$'
+  max: 63
+  hint: "a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters"
+dnsSubdomain:
+  re: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
+  max: 253
+  hint: "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters"
+secretKey:
+  re: '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$'
+  max: 253
+  hint: "a Secret key: letters, digits, '-', '_' and '.'"
+duration:
+  re: '^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$'
+  max: 32
+  hint: "a duration such as 2160h or 90m"
+quantity:
+  re: '^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$'
+  max: 32
+  hint: "a size such as 8Gi or 500Mi"
+registry:
+  re: '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
+  max: 255
+  hint: "a registry host, with an optional :port and path, e.g. mirror.example.com:5000/dockerhub"
+repository:
+  re: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
+  max: 255
+  hint: "an image repository such as library/postgres"
+tag:
+  re: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
+  max: 128
+  hint: "an image tag such as 17.6-alpine"
+digest:
+  re: '^sha256:[a-f0-9]{64}$'
+  max: 71
+  hint: "a digest sha256:<64 hex digits>"
+kind:
+  re: '^[A-Z][A-Za-z0-9]*$'
+  max: 63
+  hint: "a Kubernetes kind such as Issuer or ClusterIssuer"
+timeZone:
+  re: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'
+  max: 64
+  hint: "an IANA time zone such as Europe/Madrid"
+pullPolicy:
+  re: '^(Always|IfNotPresent|Never)$'
+  max: 12
+  hint: "Always, IfNotPresent or Never"
+{{- end -}}
+
+{{/*
+Fails unless .value is a string of .format (see common.validate.formats); an empty string passes
+when .optional is true.
+Usage: {{ include "common.validate.format" (dict "value" $v "path" "postgres.persistence.existingClaim" "format" "dnsSubdomain" "optional" true) }}
+*/}}
+{{- define "common.validate.format" -}}
+{{- $f := get (include "common.validate.formats" . | fromYaml) .format -}}
+{{- if not $f -}}
+{{- fail (printf "chart bug: unknown format %q" .format) -}}
+{{- end -}}
+{{- $v := .value -}}
+{{- if and .optional (or (kindIs "invalid" $v) (and (kindIs "string" $v) (eq $v ""))) -}}
+{{- else if not (kindIs "string" $v) -}}
+{{- fail (printf "%s is %v, not a string: give %s" .path $v $f.hint) -}}
+{{- else if or (gt (len $v) (int $f.max)) (not (regexMatch $f.re $v)) -}}
+{{- fail (printf "%s is %q: give %s" .path $v $f.hint) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Fails unless .value is a whole number from .min to .max (YAML gives numbers as float64 or int64).
+Usage: {{ include "common.validate.int" (dict "value" $v "path" "postgres.port" "min" 1 "max" 65535) }}
+*/}}
+{{- define "common.validate.int" -}}
+{{- $v := .value -}}
+{{- $ok := false -}}
+{{- if or (kindIs "float64" $v) (kindIs "int" $v) (kindIs "int64" $v) -}}
+{{- $ok = and (eq (float64 $v) (float64 (int64 $v))) (ge (float64 $v) (float64 .min)) (le (float64 $v) (float64 .max)) -}}
+{{- end -}}
+{{- if not $ok -}}
+{{- fail (printf "%s is %v: give a whole number from %v to %v" .path $v .min .max) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Fails unless .value is true or false. */}}
+{{- define "common.validate.bool" -}}
+{{- if not (kindIs "bool" .value) -}}
+{{- fail (printf "%s is %v: give true or false (without quotes)" .path .value) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Fails unless each of .keys of .values is a map: `key: null` in a values file removes the chart's
+defaults, and the templates would then dereference nothing.
+Usage: {{ include "common.validate.maps" (dict "values" $v "path" "postgres" "keys" (list "tls" "auth")) }}
+*/}}
+{{- define "common.validate.maps" -}}
+{{- range $k := .keys -}}
+{{- if not (kindIs "map" (get $.values $k)) -}}
+{{- fail (printf "%s.%s is %v: give a map, or remove the line to keep the chart's defaults" $.path $k (get $.values $k | toJson)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Pod labels and annotations: qualified names, string values, and for labels the 63-character
+values Kubernetes allows. Labels may not replace the ones the chart selects pods by.
+Usage: {{ include "common.validate.metadata" (dict "labels" $l "labelsPath" "postgres.podLabels" "annotations" $a "annotationsPath" "postgres.podAnnotations") }}
+*/}}
+{{- define "common.validate.metadata" -}}
+{{- $name := "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" -}}
+{{- range $what := list "labels" "annotations" -}}
+{{- $m := index $ $what -}}
+{{- $p := index $ (printf "%sPath" $what) -}}
+{{- if not (or (kindIs "map" $m) (kindIs "invalid" $m)) -}}
+{{- fail (printf "%s: give a map of name: value" $p) -}}
+{{- end -}}
+{{- $size := 0 -}}
+{{- range $k, $v := $m -}}
+{{- $size = add $size (len $k) (len (toString $v)) -}}
+{{- if gt $size 131072 -}}
+{{- fail (printf "%s: over 128 KiB of names and values; Kubernetes allows 256 KiB of annotations per object, shared with the chart's own" $p) -}}
+{{- end -}}
+{{- if or (not (regexMatch $name $k)) (gt (len $k) 316) -}}
+{{- fail (printf "%s: %q is not a label or annotation name (an optional DNS prefix and '/', then letters, digits, '-', '_' and '.')" $p $k) -}}
+{{- end -}}
+{{- if not (kindIs "string" $v) -}}
+{{- fail (printf "%s.%s is %v: give the value as a quoted string" $p $k $v) -}}
+{{- end -}}
+{{- if eq $what "labels" -}}
+{{- if or (hasPrefix "app.kubernetes.io/" $k) (hasPrefix "datastores.io/" $k) (hasPrefix "helm.sh/" $k) -}}
+{{- fail (printf "%s.%s: the chart sets this label (it selects the server's pods); remove it" $p $k) -}}
+{{- end -}}
+{{- if not (regexMatch "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$" $v) -}}
+{{- fail (printf "%s.%s is %q: a label value has at most 63 letters, digits, '-', '_' and '.'" $p $k $v) -}}
+{{- end -}}
+{{- else if hasPrefix "checksum/" $k -}}
+{{- fail (printf "%s.%s: the chart sets checksum/ annotations to roll the pod; remove it" $p $k) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A single-line string without control characters: what may go inside a quoted value of a
+configuration file.
+Usage: {{ include "common.validate.line" (dict "value" $v "path" "postgres.audit.logLinePrefix") }}
+*/}}
+{{- define "common.validate.line" -}}
+{{- if not (kindIs "string" .value) -}}
+{{- fail (printf "%s is %v: give a string" .path .value) -}}
+{{- end -}}
+{{- if regexMatch "[[:cntrl:]]" .value -}}
+{{- fail (printf "%s is %q: a value must be one line, without control characters" .path .value) -}}
+{{- end -}}
+{{- if gt (len .value) 4096 -}}
+{{- fail (printf "%s is %d characters long: a configuration value has at most 4096" .path (len .value)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Minutes in a duration of hours and minutes (2160h, 90m, 1h30m); the format is checked first.
+*/}}
+{{- define "common.validate.minutes" -}}
+{{- $h := regexFind "[0-9]+h" . | trimSuffix "h" | default "0" -}}
+{{- $m := regexFind "[0-9]+m" . | trimSuffix "m" | default "0" -}}
+{{- add (mul (atoi $h) 60) (atoi $m) -}}
+{{- end -}}
+
+{{/*
+The global values every subchart reads: image registry and pull secrets, cluster domain, and the
+generated CA's settings. Keys the chart does not know are left alone: a parent chart that has this
+one as a dependency may set globals of its own.
+Usage: {{ include "common.validate.global" . }}
+*/}}
+{{- define "common.validate.global" -}}
+{{- $g := .Values.global | default dict -}}
+{{- include "common.validate.format" (dict "value" $g.imageRegistry "path" "global.imageRegistry" "format" "registry" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" ($g.clusterDomain | default "cluster.local") "path" "global.clusterDomain" "format" "dnsSubdomain") -}}
+{{- if not (or (kindIs "slice" $g.imagePullSecrets) (kindIs "invalid" $g.imagePullSecrets)) -}}
+{{- fail "global.imagePullSecrets: give a list of Secret names" -}}
+{{- end -}}
+{{- range $n, $s := concat ($g.imagePullSecrets | default list) (.Values.imagePullSecrets | default list) -}}
+{{- include "common.validate.format" (dict "value" (ternary (get (ternary $s dict (kindIs "map" $s)) "name") $s (kindIs "map" $s)) "path" (printf "imagePullSecrets[%d]" $n) "format" "dnsSubdomain") -}}
+{{- end -}}
+{{- $gen := dig "tls" "generate" dict $g -}}
+{{- if not (has ($gen.keyAlgorithm | default "ecdsa") (list "ecdsa" "rsa")) -}}
+{{- fail (printf "global.tls.generate.keyAlgorithm is %v: use ecdsa or rsa" $gen.keyAlgorithm) -}}
+{{- end -}}
+{{- /* Beyond 100 years the validity overflows Go's durations and the certificate expires in the past. */ -}}
+{{- $caDays := ternary 3650 $gen.caValidityDays (kindIs "invalid" $gen.caValidityDays) -}}
+{{- include "common.validate.int" (dict "value" $caDays "path" "global.tls.generate.caValidityDays" "min" 1 "max" 36500) -}}
+{{- include "common.validate.int" (dict "value" (ternary 825 $gen.certificateValidityDays (kindIs "invalid" $gen.certificateValidityDays)) "path" "global.tls.generate.certificateValidityDays" "min" 1 "max" $caDays) -}}
+{{- end -}}
+
+{{/*
+What every server (a PostgreSQL instance, the Redis server) has in common: TLS source settings,
+password Secret names and keys, storage, pod metadata and scheduling. .in maps each block to the
+path the user wrote it under (the instance, or the chart-wide default).
+.raw is what the user wrote for this server (nil when there is no per-server block) and .base the
+chart-wide path.
+Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $raw "base" "postgres" "path" "postgres.instances.app" "passwordKeys" (list "userPasswordKey")) }}
+*/}}
+{{- define "common.validate.server" -}}
+{{- /* Paths name where the user wrote a value: the server's own block, or the chart-wide default. */ -}}
+{{- $s := .s -}}
+{{- $in := .in -}}
+{{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "tls" "auth" "persistence")) -}}
+{{- include "common.validate.maps" (dict "values" $s.tls "path" $in.tls "keys" (list "existingSecret" "certManager")) -}}
+{{- include "common.validate.maps" (dict "values" $s.tls.existingSecret "path" (include "common.validate.at" (list $ "tls.existingSecret")) "keys" (list "keys")) -}}
+{{- include "common.validate.maps" (dict "values" $s.tls.certManager "path" (include "common.validate.at" (list $ "tls.certManager")) "keys" (list "issuerRef")) -}}
+{{- include "common.validate.int" (dict "value" $s.port "path" $in.port "min" 1 "max" 65535) -}}
+{{- include "common.tls.validate" (dict "tls" $s.tls "path" $in.tls) -}}
+{{- $es := $s.tls.existingSecret -}}
+{{- if eq $s.tls.source "existingSecret" -}}
+{{- include "common.validate.format" (dict "value" $es.name "path" (include "common.validate.at" (list $ "tls.existingSecret.name")) "format" "dnsSubdomain") -}}
+{{- range $k := list "certificate" "privateKey" "ca" -}}
+{{- include "common.validate.format" (dict "value" (get $es.keys $k) "path" (include "common.validate.at" (list $ (printf "tls.existingSecret.keys.%s" $k))) "format" "secretKey") -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $s.tls.source "certManager" -}}
+{{- $cm := $s.tls.certManager -}}
+{{- $cmPath := printf "%s.certManager" $in.tls -}}
+{{- include "common.validate.format" (dict "value" $cm.issuerRef.name "path" (include "common.validate.at" (list $ "tls.certManager.issuerRef.name")) "format" "dnsSubdomain") -}}
+{{- include "common.validate.format" (dict "value" $cm.issuerRef.kind "path" (include "common.validate.at" (list $ "tls.certManager.issuerRef.kind")) "format" "kind" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" $cm.issuerRef.group "path" (include "common.validate.at" (list $ "tls.certManager.issuerRef.group")) "format" "dnsSubdomain" "optional" true) -}}
+{{- range $k := list "duration" "renewBefore" -}}
+{{- $d := get $cm $k -}}
+{{- if not (and (kindIs "string" $d) (regexMatch "^([0-9]+h)?([0-9]+m)?$" $d) $d) -}}
+{{- fail (printf "%s.%s is %q: give hours and minutes, e.g. 2160h or 1h30m" $cmPath $k (toString $d)) -}}
+{{- end -}}
+{{- end -}}
+{{- $duration := include "common.validate.minutes" $cm.duration | int -}}
+{{- $renew := include "common.validate.minutes" $cm.renewBefore | int -}}
+{{- if lt $duration 60 -}}
+{{- fail (printf "%s is %s: cert-manager issues certificates for at least 1h" (include "common.validate.at" (list $ "tls.certManager.duration")) $cm.duration) -}}
+{{- end -}}
+{{- if or (lt $renew 5) (ge $renew $duration) -}}
+{{- fail (printf "%s is %s: it must be at least 5m and shorter than duration (%s)" (include "common.validate.at" (list $ "tls.certManager.renewBefore")) $cm.renewBefore $cm.duration) -}}
+{{- end -}}
+{{- if not (has $cm.keyAlgorithm (list "ecdsa" "rsa")) -}}
+{{- fail (printf "%s is %v: use ecdsa or rsa" (include "common.validate.at" (list $ "tls.certManager.keyAlgorithm")) $cm.keyAlgorithm) -}}
+{{- end -}}
+{{- end -}}
+{{- if not (kindIs "bool" $s.tls.clientCertificates) -}}
+{{- fail (printf "%s is %v: give true or false (without quotes)" (include "common.validate.at" (list $ "tls.clientCertificates")) $s.tls.clientCertificates) -}}
+{{- end -}}
+{{- /* Passwords: Secret names and keys that cannot collide with each other or with the keys the chart writes. */ -}}
+{{- include "common.secrets.validate" (dict "auth" $s.auth "path" $in.auth "keys" .passwordKeys) -}}
+{{- include "common.validate.format" (dict "value" $s.auth.existingSecret "path" (include "common.validate.at" (list $ "auth.existingSecret")) "format" "dnsSubdomain" "optional" true) -}}
+{{- $seen := dict -}}
+{{- range $k := .passwordKeys -}}
+{{- $v := get $s.auth $k -}}
+{{- $p := include "common.validate.at" (list $ (printf "auth.%s" $k)) -}}
+{{- include "common.validate.format" (dict "value" $v "path" $p "format" "secretKey") -}}
+{{- if has $v (list "username" "database" "host" "port" "url" "uri" "jdbc-url" "sslmode") -}}
+{{- fail (printf "%s is %q: the chart writes that key of the Secret with connection details, so the password would be replaced or published; choose another key, e.g. password" $p $v) -}}
+{{- end -}}
+{{- if hasKey $seen $v -}}
+{{- fail (printf "%s is %q, the same key as %s: two users would share one password; give each its own key" $p $v (get $seen $v)) -}}
+{{- end -}}
+{{- $_ := set $seen $v $p -}}
+{{- end -}}
+{{- if not $s.auth.existingSecret -}}
+{{- /* randAlphaNum allocates the whole length: a huge number would exhaust the renderer. */ -}}
+{{- include "common.validate.int" (dict "value" $s.auth.passwordLength "path" (include "common.validate.at" (list $ "auth.passwordLength")) "min" 32 "max" 1024) -}}
+{{- end -}}
+{{- /* Storage. */ -}}
+{{- $pv := $s.persistence -}}
+{{- include "common.validate.format" (dict "value" $pv.existingClaim "path" (include "common.validate.at" (list $ "persistence.existingClaim")) "format" "dnsSubdomain" "optional" true) -}}
+{{- if and (not $pv.existingClaim) (not $pv.size) -}}
+{{- fail (printf "%s.size is empty: give the data volume a size (e.g. 8Gi) or set %s.existingClaim; data never lives on an emptyDir" $in.persistence $in.persistence) -}}
+{{- else if not $pv.existingClaim -}}
+{{- include "common.validate.format" (dict "value" (toString $pv.size) "path" (include "common.validate.at" (list $ "persistence.size")) "format" "quantity") -}}
+{{- end -}}
+{{- if ne (toString $pv.storageClass) "-" -}}
+{{- include "common.validate.format" (dict "value" $pv.storageClass "path" (include "common.validate.at" (list $ "persistence.storageClass")) "format" "dnsSubdomain" "optional" true) -}}
+{{- end -}}
+{{- if not (kindIs "slice" $pv.accessModes) -}}
+{{- fail (printf "%s: give a list, e.g. [ReadWriteOnce]" (include "common.validate.at" (list $ "persistence.accessModes"))) -}}
+{{- end -}}
+{{- range $m := $pv.accessModes -}}
+{{- if not (has $m (list "ReadWriteOnce" "ReadWriteOncePod" "ReadWriteMany" "ReadOnlyMany")) -}}
+{{- fail (printf "%s: %v is not an access mode; use ReadWriteOnce, ReadWriteOncePod, ReadWriteMany or ReadOnlyMany" (include "common.validate.at" (list $ "persistence.accessModes")) $m) -}}
+{{- end -}}
+{{- end -}}
+{{- include "common.validate.metadata" (dict "annotations" $pv.annotations "annotationsPath" (include "common.validate.at" (list $ "persistence.annotations"))) -}}
+{{- /* Pod metadata and scheduling. */ -}}
+{{- include "common.validate.metadata" (dict "labels" $s.podLabels "labelsPath" $in.podLabels "annotations" $s.podAnnotations "annotationsPath" $in.podAnnotations) -}}
+{{- include "common.validate.format" (dict "value" $s.priorityClassName "path" $in.priorityClassName "format" "dnsSubdomain" "optional" true) -}}
+{{- include "common.validate.int" (dict "value" $s.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 0 "max" 86400) -}}
+{{- range $k, $kind := dict "nodeSelector" "map" "affinity" "map" "resources" "map" "tolerations" "slice" -}}
+{{- $v := get $s $k -}}
+{{- if not (or (kindIs $kind $v) (kindIs "invalid" $v)) -}}
+{{- fail (printf "%s: give a %s" (get $in $k) (ternary "list" "map" (eq $kind "slice"))) -}}
+{{- end -}}
+{{- end -}}
+{{- include "common.validate.resources" (dict "resources" $s.resources "path" $in.resources) -}}
+{{- range $k, $v := $s.nodeSelector -}}
+{{- if not (kindIs "string" $v) -}}
+{{- fail (printf "%s.%s is %v: give the value as a quoted string" $in.nodeSelector $k $v) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+An image block: registry, repository, tag or digest and pull policy, each in the format a
+container runtime accepts.
+Usage: {{ include "common.validate.image" (dict "image" .Values.image "path" "postgres.image") }}
+*/}}
+{{- define "common.validate.image" -}}
+{{- if not (kindIs "map" .image) -}}
+{{- fail (printf "%s is %v: give a map, or remove the line to keep the chart's defaults" .path (toJson .image)) -}}
+{{- end -}}
+{{- include "common.validate.format" (dict "value" .image.registry "path" (printf "%s.registry" .path) "format" "registry" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" .image.repository "path" (printf "%s.repository" .path) "format" "repository") -}}
+{{- include "common.validate.format" (dict "value" .image.tag "path" (printf "%s.tag" .path) "format" "tag" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" .image.digest "path" (printf "%s.digest" .path) "format" "digest" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" .image.pullPolicy "path" (printf "%s.pullPolicy" .path) "format" "pullPolicy") -}}
+{{- end -}}
+
+{{/*
+A container's resources: requests and limits of cpu, memory, ephemeral-storage or hugepages, each
+a quantity.
+Usage: {{ include "common.validate.resources" (dict "resources" $r "path" "postgres.resources") }}
+*/}}
+{{- define "common.validate.resources" -}}
+{{- if not (or (kindIs "map" .resources) (kindIs "invalid" .resources)) -}}
+{{- fail (printf "%s: give a map of requests and limits" .path) -}}
+{{- end -}}
+{{- range $part, $values := .resources -}}
+{{- if not (and (has $part (list "requests" "limits")) (kindIs "map" $values)) -}}
+{{- fail (printf "%s.%s: give requests and limits, each a map of cpu, memory or ephemeral-storage" $.path $part) -}}
+{{- end -}}
+{{- range $name, $q := $values -}}
+{{- if not (or (has $name (list "cpu" "memory" "ephemeral-storage")) (hasPrefix "hugepages-" $name)) -}}
+{{- fail (printf "%s.%s.%s: use cpu, memory, ephemeral-storage or hugepages-<size>" $.path $part $name) -}}
+{{- end -}}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" (ternary (toString $q) "" (or (kindIs "string" $q) (kindIs "float64" $q) (kindIs "int64" $q)))) -}}
+{{- fail (printf "%s.%s.%s is %v: give a quantity such as 100m, 256Mi or 1Gi" $.path $part $name $q) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The path of a field as the user wrote it: under the server's own block when .raw has it, else
+under the chart-wide default.
+Usage: {{ include "common.validate.at" (list $ctx "persistence.size") }} (ctx: raw, base, path)
+*/}}
+{{- define "common.validate.at" -}}
+{{- $ctx := index . 0 -}}
+{{- $field := index . 1 -}}
+{{- $node := $ctx.raw -}}
+{{- $found := kindIs "map" $node -}}
+{{- range $part := splitList "." $field -}}
+{{- if and $found (kindIs "map" $node) (hasKey $node $part) -}}
+{{- $node = index $node $part -}}
+{{- else -}}
+{{- $found = false -}}
+{{- end -}}
+{{- end -}}
+{{- printf "%s.%s" (ternary $ctx.path $ctx.base $found) $field -}}
+{{- end -}}
+
+{{/*
+The nested maps of a tls block, checked before anything reads them.
+Usage: {{ include "common.validate.tlsMaps" (dict "tls" $tls "path" "redis.tls") }}
+*/}}
+{{- define "common.validate.tlsMaps" -}}
+{{- include "common.validate.maps" (dict "values" .tls "path" .path "keys" (list "existingSecret" "certManager")) -}}
+{{- include "common.validate.maps" (dict "values" .tls.existingSecret "path" (printf "%s.existingSecret" .path) "keys" (list "keys")) -}}
+{{- include "common.validate.maps" (dict "values" .tls.certManager "path" (printf "%s.certManager" .path) "keys" (list "issuerRef")) -}}
+{{- end -}}
