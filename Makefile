@@ -22,9 +22,9 @@ NAMESPACE    ?= datastores
 
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test lint unit server e2e-skip render bench tools kind up down e2e clean
+.PHONY: test lint unit fuzz-short fuzz server e2e-skip render bench tools kind up down e2e clean
 
-test: lint unit server e2e-skip
+test: lint unit fuzz-short server e2e-skip
 
 tools: $(HELM)
 
@@ -60,6 +60,15 @@ lint: $(HELM)
 # Tier 1: render the chart in-process and check the typed objects.
 unit:
 	$(GO) test ./test/harness/... ./test/render/... ./test/ci/...
+
+# The values fuzzer: its corpus (test/render/testdata/fuzz) runs in unit; fuzz-short explores for a
+# little longer (30 s, half of it the corpus), fuzz for FUZZTIME (new finds land in the Go cache, failures in testdata).
+FUZZTIME ?= 10m
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz FuzzValues -fuzztime 30s -parallel 2 ./test/render/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzValues -fuzztime $(FUZZTIME) -parallel 2 ./test/render/
 
 # Tier 2: the rendered configuration on real servers (Debian's postgresql; see .ci/run). Without
 # the binaries the tests skip with the install command, or fail when CI=true.

@@ -2,13 +2,13 @@ package render_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/yaml"
 
 	"github.com/datastores/datastores/test/harness/chart"
 	"github.com/datastores/datastores/test/harness/invariants"
@@ -43,7 +43,10 @@ func TestHostileValues(t *testing.T) {
 	for _, c := range cases {
 		require.False(t, seen[c.name], "two cases named %q", c.name)
 		seen[c.name] = true
-		t.Run(c.name, func(t *testing.T) { checkHostile(t, c) })
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			checkHostile(t, c)
+		})
 	}
 }
 
@@ -103,7 +106,8 @@ func at(path string, value any, more ...any) string {
 	for i := 0; i+1 < len(more); i += 2 {
 		set(more[i].(string), more[i+1])
 	}
-	out, err := yaml.Marshal(root)
+	// JSON is YAML, and escapes every control character a payload may hold.
+	out, err := json.Marshal(root)
 	if err != nil {
 		panic(err)
 	}
@@ -264,6 +268,12 @@ func collisionCases() []hostile {
 		)
 	}
 	return append(out,
+		hostile{"a password key YAML reads as a boolean", at("postgres.auth.userPasswordKey", "on"), "", "", "", false},
+		hostile{"a password key YAML reads as a number", at("redis.auth.passwordKey", "1234"), "", "", "", false},
+		hostile{"a TLS key YAML reads as a boolean", at("postgres.tls.existingSecret.keys.ca", "off", "postgres.tls.source", "existingSecret", "postgres.tls.existingSecret.name", "t"), "", "", "", false},
+		hostile{"Secret names YAML reads as booleans", at("postgres.auth.existingSecret", "yes", "redis.tls.source", "existingSecret", "redis.tls.existingSecret.name", "no"), "", "", "", false},
+		hostile{"a claim named null", at("redis.persistence.existingClaim", "null"), "", "", "", false},
+		hostile{"a Redis name YAML reads as a boolean", at("redis.fullnameOverride", "yes"), "", "", "", false},
 		hostile{"redis password under url", at("redis.auth.passwordKey", "url"), "redis.auth.passwordKey", "", "", false},
 		hostile{"redis password under host", at("redis.auth.passwordKey", "host"), "redis.auth.passwordKey", "", "", false},
 		hostile{"one key for both passwords", at("postgres.auth.userPasswordKey", "postgres-password"), "postgres.auth.adminPasswordKey", "", "", false},

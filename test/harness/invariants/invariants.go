@@ -35,7 +35,7 @@ func Check(rel *chart.Release) error {
 	for _, sts := range chart.All[*appsv1.StatefulSet](rel) {
 		errs = append(errs, prefix("StatefulSet "+sts.Name, passwordKeys(sts)))
 	}
-	errs = append(errs, certificates(rel), secretsStaySecret(rel))
+	errs = append(errs, certificates(rel), secretsStaySecret(rel), mountsExist(rel))
 	return errors.Join(errs...)
 }
 
@@ -311,6 +311,56 @@ func secretsStaySecret(rel *chart.Release) error {
 			leak(p.Owner+" container "+c.Name+" command", strings.Join(append(append([]string{}, c.Command...), c.Args...), " "))
 			for _, e := range c.Env {
 				leak(p.Owner+" container "+c.Name+" env "+e.Name, e.Value)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// mountsExist: every key a pod mounts from a Secret or ConfigMap the chart renders is in it (a
+// key YAML read as a boolean or a number would be renamed, and the pod could not start).
+func mountsExist(rel *chart.Release) error {
+	keys := map[string]map[string]bool{}
+	for _, s := range chart.All[*corev1.Secret](rel) {
+		keys["Secret/"+s.Name] = map[string]bool{}
+		for k := range s.Data {
+			keys["Secret/"+s.Name][k] = true
+		}
+	}
+	for _, cm := range chart.All[*corev1.ConfigMap](rel) {
+		keys["ConfigMap/"+cm.Name] = map[string]bool{}
+		for k := range cm.Data {
+			keys["ConfigMap/"+cm.Name][k] = true
+		}
+	}
+	var errs []error
+	check := func(owner, source string, items []corev1.KeyToPath) {
+		have, rendered := keys[source]
+		if !rendered {
+			return // made by the user or cert-manager
+		}
+		for _, item := range items {
+			if !have[item.Key] {
+				errs = append(errs, fmt.Errorf("%s mounts key %q of %s, which has no such key", owner, item.Key, source))
+			}
+		}
+	}
+	for _, p := range rel.PodTemplates() {
+		for _, v := range p.Spec.Volumes {
+			switch {
+			case v.Secret != nil:
+				check(p.Owner, "Secret/"+v.Secret.SecretName, v.Secret.Items)
+			case v.ConfigMap != nil:
+				check(p.Owner, "ConfigMap/"+v.ConfigMap.Name, v.ConfigMap.Items)
+			case v.Projected != nil:
+				for _, src := range v.Projected.Sources {
+					if src.Secret != nil {
+						check(p.Owner, "Secret/"+src.Secret.Name, src.Secret.Items)
+					}
+					if src.ConfigMap != nil {
+						check(p.Owner, "ConfigMap/"+src.ConfigMap.Name, src.ConfigMap.Items)
+					}
+				}
 			}
 		}
 	}

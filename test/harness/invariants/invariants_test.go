@@ -39,6 +39,11 @@ func TestCheckReportsEachBrokenPromise(t *testing.T) {
 				}
 			}
 		}},
+		{"a mount of a key the Secret does not have", "has no such key", func(rel *chart.Release) {
+			s, _ := chart.Find[*corev1.Secret](rel, "test-postgres-app-auth")
+			s.Data["true"] = s.Data["password"]
+			delete(s.Data, "password")
+		}},
 		{"a password in a ConfigMap", "holds a secret value", func(rel *chart.Release) {
 			s, _ := chart.Find[*corev1.Secret](rel, "test-postgres-app-auth")
 			cm, _ := chart.Find[*corev1.ConfigMap](rel, "test-postgres-app")

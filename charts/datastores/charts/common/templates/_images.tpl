@@ -43,7 +43,7 @@ Usage: {{ include "common.images.pullSecrets" . }}
 {{- if $names }}
 imagePullSecrets:
 {{- range $names | uniq }}
-  - name: {{ . }}
+  - name: {{ . | quote }}
 {{- end }}
 {{- end -}}
 {{- end -}}

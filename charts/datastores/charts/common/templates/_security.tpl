@@ -7,9 +7,9 @@ Usage: {{ include "common.security.podSecurityContext" (dict "securityContext" .
 {{- define "common.security.podSecurityContext" -}}
 {{- include "common.security.validate" . -}}
 runAsNonRoot: true
-runAsUser: {{ .securityContext.runAsUser }}
-runAsGroup: {{ .securityContext.runAsGroup }}
-fsGroup: {{ .securityContext.fsGroup }}
+runAsUser: {{ int64 .securityContext.runAsUser }}
+runAsGroup: {{ int64 .securityContext.runAsGroup }}
+fsGroup: {{ int64 .securityContext.fsGroup }}
 fsGroupChangePolicy: OnRootMismatch
 seccompProfile:
   type: RuntimeDefault
@@ -18,8 +18,8 @@ seccompProfile:
 {{- define "common.security.containerSecurityContext" -}}
 {{- include "common.security.validate" . -}}
 runAsNonRoot: true
-runAsUser: {{ .securityContext.runAsUser }}
-runAsGroup: {{ .securityContext.runAsGroup }}
+runAsUser: {{ int64 .securityContext.runAsUser }}
+runAsGroup: {{ int64 .securityContext.runAsGroup }}
 allowPrivilegeEscalation: false
 privileged: false
 readOnlyRootFilesystem: true
@@ -35,5 +35,6 @@ seccompProfile:
 {{- if or (kindIs "invalid" $id) (lt (int64 $id) 1) -}}
 {{- fail (printf "%s.%s must be a non-zero id (the server never runs as root); use the image's own user, e.g. 70 for postgres:alpine or 999 for redis" $.path $field) -}}
 {{- end -}}
+{{- include "common.validate.int" (dict "value" $id "path" (printf "%s.%s" $.path $field) "min" 1 "max" 2147483647) -}}
 {{- end -}}
 {{- end -}}

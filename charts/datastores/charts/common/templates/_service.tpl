@@ -11,8 +11,8 @@ Usage: {{ include "common.service.pair" (dict "context" $ "server" $s "port" 543
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ $svc.name }}
-  namespace: {{ $.context.Release.Namespace }}
+  name: {{ $svc.name | quote }}
+  namespace: {{ $.context.Release.Namespace | quote }}
   labels:
     {{- $labels | nindent 4 }}
 spec:
@@ -24,7 +24,7 @@ spec:
   selector:
     {{- $selector | nindent 4 }}
   ports:
-    - name: {{ $.portName }}
+    - name: {{ $.portName | quote }}
       port: {{ int $.port }}
       targetPort: {{ $.portName }}
       protocol: TCP
@@ -39,8 +39,8 @@ Usage: {{ include "common.service.account" (dict "context" $ "server" $s) }}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ .server.fullname }}
-  namespace: {{ .context.Release.Namespace }}
+  name: {{ .server.fullname | quote }}
+  namespace: {{ .context.Release.Namespace | quote }}
   labels:
     {{- include "common.labels.standard" (dict "context" .context "instance" .server.name "component" .server.component) | nindent 4 }}
 automountServiceAccountToken: false

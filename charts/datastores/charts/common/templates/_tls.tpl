@@ -134,12 +134,12 @@ Usage: {{ include "common.tls.certManagerCertificate" (dict "context" $ "name" $
 apiVersion: cert-manager.io/v1
 kind: Certificate
 metadata:
-  name: {{ .name }}
-  namespace: {{ .context.Release.Namespace }}
+  name: {{ .name | quote }}
+  namespace: {{ .context.Release.Namespace | quote }}
   labels:
 {{ .labels | indent 4 }}
 spec:
-  secretName: {{ .secret }}
+  secretName: {{ .secret | quote }}
   commonName: {{ .commonName | quote }}
   {{- with .dnsNames }}
   dnsNames:
@@ -149,8 +149,8 @@ spec:
   ipAddresses:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  duration: {{ .certManager.duration }}
-  renewBefore: {{ .certManager.renewBefore }}
+  duration: {{ .certManager.duration | quote }}
+  renewBefore: {{ .certManager.renewBefore | quote }}
   privateKey:
     algorithm: {{ ternary "RSA" "ECDSA" (eq .certManager.keyAlgorithm "rsa") }}
     size: {{ ternary 2048 256 (eq .certManager.keyAlgorithm "rsa") }}
@@ -162,9 +162,9 @@ spec:
     - {{ . }}
     {{- end }}
   issuerRef:
-    name: {{ .certManager.issuerRef.name }}
-    kind: {{ .certManager.issuerRef.kind | default "Issuer" }}
-    group: {{ .certManager.issuerRef.group | default "cert-manager.io" }}
+    name: {{ .certManager.issuerRef.name | quote }}
+    kind: {{ .certManager.issuerRef.kind | default "Issuer" | quote }}
+    group: {{ .certManager.issuerRef.group | default "cert-manager.io" | quote }}
 {{- end -}}
 
 {{/*
@@ -235,8 +235,8 @@ Usage: {{ include "common.tls.objects" (dict "context" $ "server" $s) }}
 apiVersion: v1
 kind: Secret
 metadata:
-  name: {{ $cert.secret }}
-  namespace: {{ $.context.Release.Namespace }}
+  name: {{ $cert.secret | quote }}
+  namespace: {{ $.context.Release.Namespace | quote }}
   labels:
     {{- $labels | nindent 4 }}
   annotations:
@@ -284,22 +284,22 @@ Usage: {{ include "common.tls.initContainer" (dict "server" $s "image" $image "p
 {{- $tls := .server.tls -}}
 {{- $own := eq $tls.source "existingSecret" -}}
 - name: prepare-tls
-  image: {{ .image }}
-  imagePullPolicy: {{ .pullPolicy }}
+  image: {{ .image | quote }}
+  imagePullPolicy: {{ .pullPolicy | quote }}
   command: ["/bin/sh", "{{ $p.scripts }}/prepare-tls.sh"]
   env:
     - name: TLS_SOURCE_DIR
-      value: {{ $p.secret }}
+      value: {{ $p.secret | quote }}
     - name: TLS_DIR
-      value: {{ $p.dir }}
+      value: {{ $p.dir | quote }}
     - name: TLS_SECRET_NAME
-      value: {{ .server.tlsSecret }}
+      value: {{ .server.tlsSecret | quote }}
     - name: TLS_CERT_KEY
-      value: {{ ternary $tls.existingSecret.keys.certificate "tls.crt" $own }}
+      value: {{ ternary $tls.existingSecret.keys.certificate "tls.crt" $own | quote }}
     - name: TLS_KEY_KEY
-      value: {{ ternary $tls.existingSecret.keys.privateKey "tls.key" $own }}
+      value: {{ ternary $tls.existingSecret.keys.privateKey "tls.key" $own | quote }}
     - name: TLS_CA_KEY
-      value: {{ ternary $tls.existingSecret.keys.ca "ca.crt" $own }}
+      value: {{ ternary $tls.existingSecret.keys.ca "ca.crt" $own | quote }}
   securityContext:
     {{- include "common.security.containerSecurityContext" .securityContext | nindent 4 }}
   resources:
@@ -328,7 +328,7 @@ Usage: {{ include "common.tls.volumes" $s | nindent 8 }}
 {{- define "common.tls.volumes" -}}
 - name: tls-secret
   secret:
-    secretName: {{ .tlsSecret }}
+    secretName: {{ .tlsSecret | quote }}
     defaultMode: 0440
 - name: tls
   emptyDir:

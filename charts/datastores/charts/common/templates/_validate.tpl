@@ -23,10 +23,10 @@ duration:
   re: '^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$'
   max: 32
   hint: "a duration such as 2160h or 90m"
-quantity:
-  re: '^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$'
+size:
+  re: '^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$'
   max: 32
-  hint: "a size such as 8Gi or 500Mi"
+  hint: "a size above zero such as 8Gi or 500Mi"
 registry:
   re: '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
   max: 255
@@ -280,7 +280,7 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- if and (not $pv.existingClaim) (not $pv.size) -}}
 {{- fail (printf "%s.size is empty: give the data volume a size (e.g. 8Gi) or set %s.existingClaim; data never lives on an emptyDir" $in.persistence $in.persistence) -}}
 {{- else if not $pv.existingClaim -}}
-{{- include "common.validate.format" (dict "value" (toString $pv.size) "path" (include "common.validate.at" (list $ "persistence.size")) "format" "quantity") -}}
+{{- include "common.validate.format" (dict "value" (toString $pv.size) "path" (include "common.validate.at" (list $ "persistence.size")) "format" "size") -}}
 {{- end -}}
 {{- if ne (toString $pv.storageClass) "-" -}}
 {{- include "common.validate.format" (dict "value" $pv.storageClass "path" (include "common.validate.at" (list $ "persistence.storageClass")) "format" "dnsSubdomain" "optional" true) -}}

@@ -30,7 +30,7 @@ a token), pull secrets, the restricted security context, and scheduling.
 Usage: {{ include "common.workload.podSpec" (dict "context" $ "server" $s "securityContext" $sc) | nindent 6 }}
 */}}
 {{- define "common.workload.podSpec" -}}
-serviceAccountName: {{ .server.fullname }}
+serviceAccountName: {{ .server.fullname | quote }}
 automountServiceAccountToken: false
 enableServiceLinks: false
 {{- with include "common.images.pullSecrets" .context }}
@@ -40,7 +40,7 @@ securityContext:
   {{- include "common.security.podSecurityContext" .securityContext | nindent 2 }}
 terminationGracePeriodSeconds: {{ int .server.terminationGracePeriodSeconds }}
 {{- with .server.priorityClassName }}
-priorityClassName: {{ . }}
+priorityClassName: {{ . | quote }}
 {{- end }}
 {{- with .server.nodeSelector }}
 nodeSelector:
@@ -89,7 +89,7 @@ volumeClaimTemplates:
 {{- with .persistence.existingClaim -}}
 - name: data
   persistentVolumeClaim:
-    claimName: {{ . }}
+    claimName: {{ . | quote }}
 {{- end -}}
 {{- end -}}
 
@@ -101,9 +101,9 @@ cluster's default; "-" asks for none ("").
 accessModes:
   {{- toYaml .accessModes | nindent 2 }}
 {{- with .storageClass }}
-storageClassName: {{ if eq . "-" }}""{{ else }}{{ . }}{{ end }}
+storageClassName: {{ ternary "" . (eq . "-") | quote }}
 {{- end }}
 resources:
   requests:
-    storage: {{ .size }}
+    storage: {{ .size | quote }}
 {{- end -}}

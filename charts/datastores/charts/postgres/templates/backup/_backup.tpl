@@ -72,7 +72,7 @@ and object names. JSON.
 {{- end -}}
 {{- include "common.validate.format" (dict "value" .storage.existingClaim "path" "postgres.backup.storage.existingClaim" "format" "dnsSubdomain" "optional" true) -}}
 {{- if not .storage.existingClaim -}}
-{{- include "common.validate.format" (dict "value" (toString .storage.size) "path" "postgres.backup.storage.size" "format" "quantity" "optional" true) -}}
+{{- include "common.validate.format" (dict "value" (toString .storage.size) "path" "postgres.backup.storage.size" "format" "size" "optional" true) -}}
 {{- if ne (toString .storage.storageClass) "-" -}}
 {{- include "common.validate.format" (dict "value" .storage.storageClass "path" "postgres.backup.storage.storageClass" "format" "dnsSubdomain" "optional" true) -}}
 {{- end -}}
@@ -152,7 +152,7 @@ Usage: {{ include "postgres.backup.pod" (dict "context" $ "b" $b "command" (list
 {{- $b := .b -}}
 {{- $p := include "postgres.backup.paths" . | fromYaml -}}
 {{- $sc := dict "securityContext" $b.securityContext "path" "postgres.backup.securityContext" -}}
-serviceAccountName: {{ $b.fullname }}
+serviceAccountName: {{ $b.fullname | quote }}
 automountServiceAccountToken: false
 enableServiceLinks: false
 restartPolicy: Never
@@ -162,9 +162,9 @@ restartPolicy: Never
 securityContext:
   {{- include "common.security.podSecurityContext" $sc | nindent 2 }}
 containers:
-  - name: {{ ternary "restore" "backup" (eq (toString .restore) "true") }}
-    image: {{ $b.imageRef }}
-    imagePullPolicy: {{ $b.pullPolicy }}
+  - name: {{ ternary "restore" "backup" (eq (toString .restore) "true") | quote }}
+    image: {{ $b.imageRef | quote }}
+    imagePullPolicy: {{ $b.pullPolicy | quote }}
     command: {{ toJson .command }}
     env:
       # Every connection verifies the server's certificate and its name.
@@ -173,15 +173,15 @@ containers:
       - name: PGCONNECT_TIMEOUT
         value: "15"
       - name: BACKUP_DIR
-        value: {{ $p.backups }}
+        value: {{ $p.backups | quote }}
       - name: BACKUP_TARGETS
         value: {{ $p.scripts }}/targets
       - name: BACKUP_SECRETS
-        value: {{ $p.secrets }}
+        value: {{ $p.secrets | quote }}
       - name: BACKUP_ENCRYPTION
-        value: {{ $b.encryption.method }}
+        value: {{ $b.encryption.method | quote }}
       - name: BACKUP_RECIPIENTS
-        value: {{ $p.scripts }}
+        value: {{ $p.scripts | quote }}
       - name: BACKUP_COMPRESSION
         value: {{ $b.compression | quote }}
       - name: BACKUP_RETENTION_DAYS
@@ -189,12 +189,12 @@ containers:
       - name: BACKUP_KEEP_LAST
         value: {{ int $b.keepLast | quote }}
       - name: BACKUP_IMAGE
-        value: {{ $b.imageRef }}
+        value: {{ $b.imageRef | quote }}
       - name: GNUPGHOME
         value: /tmp/gnupg
       {{- if eq (toString .restore) "true" }}
       - name: RESTORE_REQUEST
-        value: {{ $p.request }}
+        value: {{ $p.request | quote }}
       - name: RESTORE_IDENTITY
         value: {{ $p.identity }}/identity
       {{- end }}
@@ -229,11 +229,11 @@ volumes:
     emptyDir: {}
     {{- else }}
     persistentVolumeClaim:
-      claimName: {{ $b.claim }}
+      claimName: {{ $b.claim | quote }}
     {{- end }}
   - name: scripts
     configMap:
-      name: {{ $b.fullname }}
+      name: {{ $b.fullname | quote }}
       defaultMode: 0555
   - name: secrets
     projected:
@@ -241,14 +241,14 @@ volumes:
       sources:
         {{- range $t := $b.targets }}
         - secret:
-            name: {{ $t.authSecret }}
+            name: {{ $t.authSecret | quote }}
             items:
-              - key: {{ $t.passwordKey }}
+              - key: {{ $t.passwordKey | quote }}
                 path: {{ $t.name }}/password
         - secret:
-            name: {{ $t.tlsSecret }}
+            name: {{ $t.tlsSecret | quote }}
             items:
-              - key: {{ $t.caKey }}
+              - key: {{ $t.caKey | quote }}
                 path: {{ $t.name }}/ca.crt
         {{- end }}
   - name: tmp
@@ -274,7 +274,7 @@ The pod of the Job that binds the backup claim at install (pvc-bind-job.yaml): t
 image, user and claim, nothing else (no Secret).
 */}}
 {{- define "postgres.backup.bindPod" -}}
-serviceAccountName: {{ .b.fullname }}
+serviceAccountName: {{ .b.fullname | quote }}
 automountServiceAccountToken: false
 enableServiceLinks: false
 restartPolicy: Never
@@ -285,8 +285,8 @@ securityContext:
   {{- include "common.security.podSecurityContext" .sc | nindent 2 }}
 containers:
   - name: bind
-    image: {{ .b.imageRef }}
-    imagePullPolicy: {{ .b.pullPolicy }}
+    image: {{ .b.imageRef | quote }}
+    imagePullPolicy: {{ .b.pullPolicy | quote }}
     command:
       - /bin/sh
       - -c
@@ -299,7 +299,7 @@ containers:
         echo "ok: backup volume bound and writable by uid $(id -u)"
     env:
       - name: BACKUP_DIR
-        value: {{ .p.backups }}
+        value: {{ .p.backups | quote }}
     securityContext:
       {{- include "common.security.containerSecurityContext" .sc | nindent 6 }}
     resources:
@@ -314,7 +314,7 @@ containers:
 volumes:
   - name: backups
     persistentVolumeClaim:
-      claimName: {{ .b.claim }}
+      claimName: {{ .b.claim | quote }}
 {{- end -}}
 
 {{- define "postgres.backup.paths" -}}
