@@ -1,8 +1,11 @@
 package render_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -312,4 +315,16 @@ func TestBackupClaimConsumerNameFitsALabel(t *testing.T) {
 	}
 	require.NotNil(t, job)
 	assert.LessOrEqual(t, len(job.Name), 63, "pods carry the Job's name in the job-name label: %s", job.Name)
+}
+
+// The chart's list of time zones is what the API server can load: every name in it loads.
+func TestBackupTimeZonesAreLoadable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(chart.ChartDir(), "charts", "postgres", "files", "timezones.txt"))
+	require.NoError(t, err)
+	names := strings.Fields(string(raw))
+	require.Greater(t, len(names), 400)
+	for _, name := range names {
+		_, err := time.LoadLocation(name)
+		assert.NoError(t, err, name)
+	}
 }

@@ -334,6 +334,7 @@ func manifestCases() []hostile {
 		{"a schedule every 15 minutes", backupSchedule("*/15 * * * *"), "", "", "", false},
 		{"a schedule in January and July", backupSchedule("0 3 1 jan,jul *"), "", "", "", false},
 		{"a time zone with a space", at("postgres.backup.enabled", true, "postgres.backup.timeZone", "Europe/Madrid now"), "postgres.backup.timeZone", "", "", false},
+		{"a time zone the API server does not know", at("postgres.backup.enabled", true, "postgres.backup.timeZone", "Mars/Olympus"), "postgres.backup.timeZone", "", "", false},
 		{"a time zone", at("postgres.backup.enabled", true, "postgres.backup.timeZone", "Europe/Madrid"), "", "", "", false},
 		{"gzip level 10", backupCompression("gzip:10"), "postgres.backup.compression", "", "", false},
 		{"gzip level 0 with a method", backupCompression("gzip:0"), "postgres.backup.compression", "", "", false},
@@ -375,6 +376,11 @@ func manifestCases() []hostile {
 		{"a numeric image tag", at("redis.image.tag", 7.4), "redis.image.tag", "", "", false},
 		{"huge config values", at("postgres.config.cluster_name", strings.Repeat("x", 5000)), "postgres.config.cluster_name", "", "", false},
 		{"a huge public key", at("postgres.backup.enabled", true, "postgres.backup.encryption.method", "gpg", "postgres.backup.encryption.gpgPublicKeys", []string{"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDME" + strings.Repeat("A", 20000) + "\n-----END PGP PUBLIC KEY BLOCK-----\n"}), "postgres.backup.encryption.gpgPublicKeys[0]", "", "", false},
+		{"a ConfigMap over 1 MiB of parameters", manyEntries("postgres.config", 300), "postgres.config", "", "", false},
+		{"300 hba rules (up to 3 x 4 KiB each)", at("postgres.hba", repeat(map[string]any{"database": "all", "user": "all", "address": "10.0.0.0/8", "method": "cert"}, 300)), "postgres.hba", "", "", false},
+		{"a ConfigMap over 1 MiB of Redis directives", manyEntries("redis.config", 300), "redis.config", "", "", false},
+		{"150 ACL users (up to 4 KiB of rules each)", at("redis.auth.users", aclUsers(150)), "redis.auth.users", "", "", false},
+		{"ACL rules over 4 KiB", at("redis.auth.users", []map[string]any{{"name": "app", "rules": strings.Repeat("~k:* ", 1000)}}), "redis.auth.users[0].rules", "", "", false},
 		{"a backup keeping no dump", at("postgres.backup.enabled", true, "postgres.backup.keepLast", 0), "postgres.backup.keepLast", "", "", false},
 		{"a backup deadline of a second", at("postgres.backup.enabled", true, "postgres.backup.activeDeadlineSeconds", 1), "postgres.backup.activeDeadlineSeconds", "", "", false},
 	}
@@ -440,4 +446,35 @@ func combinationCases() []hostile {
 		{"backups suspended as text", at("postgres.backup.enabled", true, "postgres.backup.suspend", "no"), "postgres.backup.suspend", "", "", false},
 		{"an existing TLS Secret for Redis without a name", at("redis.tls.source", "existingSecret"), "redis.tls.existingSecret.name", "", "", false},
 	}
+}
+
+// manyEntries: n parameters of 4 KiB each under key (n*4 KiB of ConfigMap).
+func manyEntries(key string, n int) string {
+	m := map[string]any{}
+	for i := range n {
+		m[fmt.Sprintf("custom.p%d", i)] = strings.Repeat("x", 4000)
+	}
+	if strings.HasPrefix(key, "redis") {
+		m = map[string]any{}
+		for i := range n {
+			m[fmt.Sprintf("p%d", i)] = strings.Repeat("x", 4000)
+		}
+	}
+	return at(key, m)
+}
+
+func repeat(v any, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func aclUsers(n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = map[string]any{"name": fmt.Sprintf("u%d", i), "rules": "~k:* +@read"}
+	}
+	return out
 }

@@ -11,7 +11,24 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/datastores/datastores/test/harness/chart"
+	"github.com/datastores/datastores/test/harness/invariants"
 )
+
+// Every ready-made values file renders objects the API server accepts (RenderE checks that) and
+// keeps every promise on the parsed configuration files.
+func TestEveryValuesFileKeepsEveryPromise(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(chart.RepoRoot(), "values", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			for _, set := range []map[string]string{nil, {"postgres.backup.enabled": "true"}} {
+				rel := chart.Render(t, chart.Options{ValuesFiles: []string{f}, SetValues: set})
+				assert.NoError(t, invariants.Check(rel))
+			}
+		})
+	}
+}
 
 // `helm install x charts/datastores` with the chart's own values would deploy nothing and report
 // success; it fails instead, saying what to set.

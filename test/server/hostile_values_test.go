@@ -9,7 +9,6 @@ import (
 
 	"github.com/datastores/datastores/test/harness/chart"
 	"github.com/datastores/datastores/test/harness/pgserver"
-	"github.com/datastores/datastores/test/harness/redisserver"
 )
 
 // Text that would have added settings to postgresql.conf (a quote, a backslash before the
@@ -63,11 +62,7 @@ func TestRedisACLPatternsReachRedisAsWritten(t *testing.T) {
 		"redis.auth.users[0].name":  "cache",
 		"redis.auth.users[0].rules": "~cache:[ab]?* ~{tmp}* +@all -@dangerous",
 	})
-	secret, ok := srv.Secret("test-redis-user-cache")
-	require.True(t, ok)
-	c, err := srv.Client(redisserver.Client{User: "cache", Password: string(secret.Data["password"])})
-	require.NoError(t, err)
-	defer c.Close()
+	c := aclUser(t, srv, "cache")
 
 	assert.NoError(t, c.Set(ctx(t), "cache:ax1", "v", 0).Err())
 	assert.NoError(t, c.Set(ctx(t), "{tmp}1", "v", 0).Err())

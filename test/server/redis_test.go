@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -34,6 +35,17 @@ func ping(t *testing.T, srv *redisserver.Server, c redisserver.Client) (string, 
 	require.NoError(t, err)
 	defer client.Close()
 	return client.Ping(ctx(t)).Result()
+}
+
+// aclUser connects as one of redis.auth.users, with the password of its generated Secret.
+func aclUser(t *testing.T, srv *redisserver.Server, name string) *redis.Client {
+	t.Helper()
+	secret, ok := srv.Secret("test-redis-user-" + name)
+	require.True(t, ok)
+	c, err := srv.Client(redisserver.Client{User: name, Password: string(secret.Data["password"])})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func TestRedisPingWithPasswordAndCA(t *testing.T) {
@@ -161,14 +173,10 @@ func TestRedisACLUsers(t *testing.T) {
 		"redis.auth.users[0].name":      "orders",
 		"redis.auth.users[0].rules":     "~orders:* +@all -@dangerous",
 	})
-	secret, ok := srv.Secret("test-redis-user-orders")
-	require.True(t, ok)
-	orders, err := srv.Client(redisserver.Client{User: "orders", Password: string(secret.Data["password"])})
-	require.NoError(t, err)
-	defer orders.Close()
+	orders := aclUser(t, srv, "orders")
 
 	assert.NoError(t, orders.Set(ctx(t), "orders:1", "x", 0).Err())
-	err = orders.Set(ctx(t), "sessions:1", "x", 0).Err()
+	err := orders.Set(ctx(t), "sessions:1", "x", 0).Err()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "NOPERM")
 

@@ -103,6 +103,13 @@ that does not work, fails here with the value's path and the fix.
 {{- if not (or (kindIs "slice" $i.hba) (kindIs "invalid" $i.hba)) -}}
 {{- fail (printf "%s: give a list of rules" $in.hba) -}}
 {{- end -}}
+{{- /* The instance's files share one ConfigMap, which Kubernetes caps at 1 MiB. */ -}}
+{{- if gt (len ($i.config | default dict)) 200 -}}
+{{- fail (printf "%s has %d parameters: at most 200 fit the instance's ConfigMap" $in.config (len $i.config)) -}}
+{{- end -}}
+{{- if gt (len ($i.hba | default list)) 200 -}}
+{{- fail (printf "%s has %d rules: at most 200 fit the instance's ConfigMap" $in.hba (len $i.hba)) -}}
+{{- end -}}
 {{- include "postgres.validateConfig" (dict "config" $i.config "path" $in.config "minProtocolVersion" $i.tls.minProtocolVersion) -}}
 {{- range $n, $rule := $i.hba -}}
 {{- include "postgres.validateHbaRule" (dict "rule" $rule "path" (printf "%s[%d]" $in.hba $n)) -}}

@@ -68,6 +68,13 @@ fails here, naming the value and the fix.
 {{- if not (or (kindIs "slice" .auth.users) (kindIs "invalid" .auth.users)) -}}
 {{- fail "redis.auth.users: give a list of {name, rules}" -}}
 {{- end -}}
+{{- /* The configuration and the start script share one ConfigMap, which Kubernetes caps at 1 MiB. */ -}}
+{{- if gt (len (.auth.users | default list)) 100 -}}
+{{- fail (printf "redis.auth.users has %d users: at most 100 fit the server's ConfigMap" (len .auth.users)) -}}
+{{- end -}}
+{{- if gt (len (.config | default dict)) 200 -}}
+{{- fail (printf "redis.config has %d directives: at most 200 fit the server's ConfigMap" (len .config)) -}}
+{{- end -}}
 {{- if not (has .tls.protocols (list "TLSv1.2 TLSv1.3" "TLSv1.3" "TLSv1.2")) -}}
 {{- fail (printf "redis.tls.protocols is %q: Redis must refuse TLS below 1.2; use \"TLSv1.2 TLSv1.3\", \"TLSv1.3\" or \"TLSv1.2\"" (toString .tls.protocols)) -}}
 {{- end -}}
@@ -110,6 +117,9 @@ fails here, naming the value and the fix.
 {{- if or (has (lower $rule) (list "nopass" "resetpass" "on" "off" "reset")) (regexMatch "^[<>#!]" $rule) -}}
 {{- fail (printf "%s.rules: %q is not allowed: every ACL user has a password from a Secret (generated, or %s.existingSecret), and the chart turns users on" $path $rule $path) -}}
 {{- end -}}
+{{- end -}}
+{{- if gt (len $rules) 4096 -}}
+{{- fail (printf "%s.rules is %d characters long: at most 4096" $path (len $rules)) -}}
 {{- end -}}
 {{- if not (regexMatch "^[-+~&%@*:|.,_/a-zA-Z0-9{}\\[\\]? ]+$" $rules) -}}
 {{- fail (printf "%s.rules %q: only ACL rule characters are allowed (no quotes, $, backquotes or line breaks)" $path $rules) -}}

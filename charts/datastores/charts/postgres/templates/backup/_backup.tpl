@@ -40,6 +40,11 @@ and object names. JSON.
   "authSecret" $i.authSecret "passwordKey" $i.auth.userPasswordKey
   "tlsSecret" $i.tlsSecret "caKey" $caKey) -}}
 {{- end -}}
+{{- /* The API server refuses a zone its time zone database does not have (files/timezones.txt
+is Go's list, which the API server uses). */ -}}
+{{- if and (kindIs "string" $b.timeZone) $b.timeZone (not (has $b.timeZone (.Files.Get "files/timezones.txt" | splitList "\n"))) -}}
+{{- fail (printf "postgres.backup.timeZone is %q: not a time zone the API server knows; give an IANA name such as Europe/Madrid or UTC" $b.timeZone) -}}
+{{- end -}}
 {{- $_ := set $b "targets" $targets -}}
 {{- $_ = set $b "fullname" $full -}}
 {{- $_ = set $b "restoreName" (printf "%s-restore" (include "common.names.fullname" .)) -}}
