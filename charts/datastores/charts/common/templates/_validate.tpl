@@ -5,68 +5,52 @@ used, so a line break or a quote can never add a field, a setting or a command: 
 instead, naming the value and what it may contain.
 */}}
 
-{{/* The formats: a pattern, a maximum length, and what to tell the user. */}}
-{{- define "common.validate.formats" -}}
-dnsLabel:
-  re: '^[a-z]([-a-z0-9]*[a-z0-9])?$'
-  max: 63
-  hint: "a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters"
-dnsSubdomain:
-  re: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
-  max: 253
-  hint: "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters"
-secretKey:
-  re: '^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$'
-  max: 253
-  hint: "a Secret key: letters, digits, '-', '_' and '.'"
-duration:
-  re: '^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$'
-  max: 32
-  hint: "a duration such as 2160h or 90m"
-size:
-  re: '^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$'
-  max: 32
-  hint: "a size above zero such as 8Gi or 500Mi"
-registry:
-  re: '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
-  max: 255
-  hint: "a registry host, with an optional :port and path, e.g. mirror.example.com:5000/dockerhub"
-repository:
-  re: '^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
-  max: 255
-  hint: "an image repository such as library/postgres"
-tag:
-  re: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'
-  max: 128
-  hint: "an image tag such as 17.6-alpine"
-digest:
-  re: '^sha256:[a-f0-9]{64}$'
-  max: 71
-  hint: "a digest sha256:<64 hex digits>"
-kind:
-  re: '^[A-Z][A-Za-z0-9]*$'
-  max: 63
-  hint: "a Kubernetes kind such as Issuer or ClusterIssuer"
-timeZone:
-  re: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'
-  max: 64
-  hint: "an IANA time zone such as Europe/Madrid"
-pullPolicy:
-  re: '^(Always|IfNotPresent|Never)$'
-  max: 12
-  hint: "Always, IfNotPresent or Never"
+{{/* The formats: a pattern, a maximum length, and what to tell the user; one template each, so a
+check parses only its own. */}}
+{{- define "common.validate.formats.dnsLabel" -}}
+{"re": "^[a-z]([-a-z0-9]*[a-z0-9])?$", "max": 63, "hint": "a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters"}
+{{- end -}}
+{{- define "common.validate.formats.dnsSubdomain" -}}
+{"re": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "max": 253, "hint": "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters"}
+{{- end -}}
+{{- define "common.validate.formats.secretKey" -}}
+{"re": "^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$", "max": 253, "hint": "a Secret key: letters, digits, '-', '_' and '.'"}
+{{- end -}}
+{{- define "common.validate.formats.duration" -}}
+{"re": "^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$", "max": 32, "hint": "a duration such as 2160h or 90m"}
+{{- end -}}
+{{- define "common.validate.formats.size" -}}
+{"re": "^([0-9]*[1-9][0-9]*(\\.[0-9]+)?|[0-9]+\\.[0-9]*[1-9][0-9]*)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "max": 32, "hint": "a size above zero such as 8Gi or 500Mi"}
+{{- end -}}
+{{- define "common.validate.formats.registry" -}}
+{"re": "^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$", "max": 255, "hint": "a registry host, with an optional :port and path, e.g. mirror.example.com:5000/dockerhub"}
+{{- end -}}
+{{- define "common.validate.formats.repository" -}}
+{"re": "^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", "max": 255, "hint": "an image repository such as library/postgres"}
+{{- end -}}
+{{- define "common.validate.formats.tag" -}}
+{"re": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", "max": 128, "hint": "an image tag such as 17.6-alpine"}
+{{- end -}}
+{{- define "common.validate.formats.digest" -}}
+{"re": "^sha256:[a-f0-9]{64}$", "max": 71, "hint": "a digest sha256:<64 hex digits>"}
+{{- end -}}
+{{- define "common.validate.formats.kind" -}}
+{"re": "^[A-Z][A-Za-z0-9]*$", "max": 63, "hint": "a Kubernetes kind such as Issuer or ClusterIssuer"}
+{{- end -}}
+{{- define "common.validate.formats.timeZone" -}}
+{"re": "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "max": 64, "hint": "an IANA time zone such as Europe/Madrid"}
+{{- end -}}
+{{- define "common.validate.formats.pullPolicy" -}}
+{"re": "^(Always|IfNotPresent|Never)$", "max": 12, "hint": "Always, IfNotPresent or Never"}
 {{- end -}}
 
 {{/*
-Fails unless .value is a string of .format (see common.validate.formats); an empty string passes
+Fails unless .value is a string of .format (see common.validate.formats.*); an empty string passes
 when .optional is true.
 Usage: {{ include "common.validate.format" (dict "value" $v "path" "postgres.persistence.existingClaim" "format" "dnsSubdomain" "optional" true) }}
 */}}
 {{- define "common.validate.format" -}}
-{{- $f := get (include "common.validate.formats" . | fromYaml) .format -}}
-{{- if not $f -}}
-{{- fail (printf "chart bug: unknown format %q" .format) -}}
-{{- end -}}
+{{- $f := include (printf "common.validate.formats.%s" .format) . | fromJson -}}
 {{- $v := .value -}}
 {{- if and .optional (or (kindIs "invalid" $v) (and (kindIs "string" $v) (eq $v ""))) -}}
 {{- else if not (kindIs "string" $v) -}}
