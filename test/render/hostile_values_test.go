@@ -346,6 +346,7 @@ func manifestCases() []hostile {
 		{"a CA valid for 300 years", at("global.tls.generate.caValidityDays", 109575), "global.tls.generate.caValidityDays", "", "", false},
 		{"a CA valid for no days", at("global.tls.generate.caValidityDays", 0), "global.tls.generate.caValidityDays", "", "", false},
 		{"certificates that outlive their CA", at("global.tls.generate.caValidityDays", 365, "global.tls.generate.certificateValidityDays", 400), "global.tls.generate.certificateValidityDays", "", "", false},
+		{"a renewal window as long as the validity", at("global.tls.generate.renewBeforeDays", 825), "global.tls.generate.renewBeforeDays", "", "", false},
 		{"an unknown key algorithm", at("global.tls.generate.keyAlgorithm", "dsa"), "global.tls.generate.keyAlgorithm", "", "", false},
 		{"a cert-manager duration of 30 minutes", certManager("duration", "30m"), "postgres.tls.certManager.duration", "", "", false},
 		{"a renewal longer than the duration", certManager("renewBefore", "3000h"), "postgres.tls.certManager.renewBefore", "", "", false},

@@ -1,12 +1,14 @@
 package render_test
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -230,4 +232,83 @@ func TestCertManagerIssuesTheClientCertificate(t *testing.T) {
 	assert.Equal(t, "app_user", c.Spec.CommonName)
 	assert.Contains(t, c.Spec.Usages, "client auth")
 	assert.Empty(t, c.Spec.DNSNames)
+}
+
+// withNotAfter returns the installed objects with the server certificate's recorded expiry moved.
+func withNotAfter(t *testing.T, objs []runtime.Object, secret string, notAfter string) []runtime.Object {
+	t.Helper()
+	for _, o := range objs {
+		if s, ok := o.(*corev1.Secret); ok && s.Name == secret {
+			s.Annotations["datastores.io/tls-not-after"] = notAfter
+			return objs
+		}
+	}
+	t.Fatalf("no Secret %s", secret)
+	return nil
+}
+
+func TestGeneratedSecretRecordsItsExpiry(t *testing.T) {
+	rel := renderDev(t, nil)
+	s := chart.Get[*corev1.Secret](t, rel, tlsSecret)
+	recorded, err := time.Parse(time.RFC3339, s.Annotations["datastores.io/tls-not-after"])
+	require.NoError(t, err)
+	cert, _ := serverCert(t, rel, tlsSecret)
+	assert.WithinDuration(t, cert.NotAfter, recorded, time.Minute)
+}
+
+// helm upgrade reissues, from the same CA, a certificate whose recorded expiry is within
+// renewBeforeDays (or unknown), and keeps one that is not.
+func TestGeneratedCertificateIsReissuedNearItsExpiry(t *testing.T) {
+	tests := []struct {
+		name     string
+		notAfter string
+		set      map[string]string
+		reissued bool
+	}{
+		{"10 days left", time.Now().Add(10 * 24 * time.Hour).UTC().Format(time.RFC3339), nil, true},
+		{"100 days left", time.Now().Add(100 * 24 * time.Hour).UTC().Format(time.RFC3339), nil, false},
+		{"100 days left, renewal at 120", time.Now().Add(100 * 24 * time.Hour).UTC().Format(time.RFC3339), map[string]string{"global.tls.generate.renewBeforeDays": "120"}, true},
+		{"expired", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), nil, true},
+		{"no record (a Secret of an older chart)", "", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := renderDev(t, nil)
+			existing := withNotAfter(t, installed(first), tlsSecret, tt.notAfter)
+			upgrade := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: existing, IsUpgrade: true, SetValues: tt.set})
+
+			before := chart.Get[*corev1.Secret](t, first, tlsSecret).Data["tls.crt"]
+			after := chart.Get[*corev1.Secret](t, upgrade, tlsSecret).Data["tls.crt"]
+			assert.Equal(t, tt.reissued, !bytes.Equal(before, after))
+			assert.Equal(t, chart.Get[*corev1.Secret](t, first, caName).Data, chart.Get[*corev1.Secret](t, upgrade, caName).Data, "the CA stays")
+			cert, pool := serverCert(t, upgrade, tlsSecret)
+			_, err := cert.Verify(x509.VerifyOptions{DNSName: devInstance + ".datastores.svc.cluster.local", Roots: pool})
+			assert.NoError(t, err)
+		})
+	}
+}
+
+// When the CA Secret is gone (deleted, or replaced by hand), the new CA signs new server
+// certificates on the next upgrade instead of leaving them signed by a CA clients no longer trust.
+func TestCertificatesOfAReplacedCAAreReissued(t *testing.T) {
+	first := renderDev(t, nil)
+	var withoutCA []runtime.Object
+	for _, o := range installed(first) {
+		if o.(*corev1.Secret).Name != caName {
+			withoutCA = append(withoutCA, o)
+		}
+	}
+	upgrade := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: withoutCA, IsUpgrade: true})
+
+	newCA := chart.Get[*corev1.Secret](t, upgrade, caName).Data["tls.crt"]
+	require.NotEqual(t, chart.Get[*corev1.Secret](t, first, caName).Data["tls.crt"], newCA)
+	for _, s := range postgresSecrets(upgrade) {
+		if s.Type != corev1.SecretTypeTLS {
+			continue
+		}
+		assert.Equal(t, newCA, s.Data["ca.crt"], s.Name)
+		cert, pool := serverCert(t, upgrade, s.Name)
+		_, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		assert.NoError(t, err, s.Name)
+	}
 }

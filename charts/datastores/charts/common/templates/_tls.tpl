@@ -84,10 +84,12 @@ Usage: {{ $ca := include "common.tls.ca" $ | fromJson }}
 {{- end -}}
 
 {{/*
-A certificate signed by the release CA, as JSON {"tls.crt", "tls.key", "ca.crt"} (base64), for the
-Secret .secret. The Secret in the cluster is reused when it was issued for the same names (its
-annotation datastores.io/tls-names holds their checksum), so upgrades keep certificates and a new
-Service name gets a new certificate from the same CA. The result is remembered for the render, so
+A certificate signed by the release CA, as JSON {"tls.crt", "tls.key", "ca.crt"} (base64) and
+"notAfter" (RFC 3339), for the Secret .secret. The Secret in the cluster is reused when it was
+issued for the same names (its annotation datastores.io/tls-names holds their checksum) by the
+current CA and expires more than global.tls.generate.renewBeforeDays from now (annotation
+datastores.io/tls-not-after), so upgrades keep certificates, and a new Service name, a new CA or
+a certificate near its end gets a new certificate. The result is remembered for the render, so
 the Secret and the pod's checksum annotation see the same certificate.
 Usage: {{ include "common.tls.signedCertificate" (dict "context" $ "secret" $name "commonName" $cn "dnsNames" $dns "ipAddresses" (list "127.0.0.1")) | fromJson }}
 */}}
@@ -100,12 +102,18 @@ Usage: {{ include "common.tls.signedCertificate" (dict "context" $ "secret" $nam
 {{- $sum := include "common.tls.namesChecksum" . -}}
 {{- $existing := lookup "v1" "Secret" .context.Release.Namespace .secret | default dict -}}
 {{- $data := dig "data" dict $existing -}}
-{{- if and (eq (dig "metadata" "annotations" "datastores.io/tls-names" "" $existing) $sum) (get $data "tls.crt") (get $data "tls.key") (get $data "ca.crt") -}}
-{{- $_ := set $memo .secret (dict "tls.crt" (get $data "tls.crt") "tls.key" (get $data "tls.key") "ca.crt" (get $data "ca.crt")) -}}
-{{- else -}}
 {{- $ca := include "common.tls.ca" .context | fromJson -}}
-{{- $signer := buildCustomCert $ca.cert $ca.key -}}
 {{- $gen := (.context.Values.global).tls.generate -}}
+{{- /* Reused only while it is for the same names, signed by the current CA, and more than
+renewBeforeDays from expiry (recorded on the Secret when it was issued; a Secret without the
+record is reissued once). */ -}}
+{{- $renewDays := int (ternary 30 $gen.renewBeforeDays (kindIs "invalid" $gen.renewBeforeDays)) -}}
+{{- $notAfter := dig "metadata" "annotations" "datastores.io/tls-not-after" "" $existing -}}
+{{- $left := sub (toDate "2006-01-02T15:04:05Z07:00" $notAfter | unixEpoch | atoi) (now | unixEpoch | atoi) -}}
+{{- if and (eq (dig "metadata" "annotations" "datastores.io/tls-names" "" $existing) $sum) (get $data "tls.crt") (get $data "tls.key") (eq (get $data "ca.crt") $ca.cert) (gt $left (mul $renewDays 86400)) -}}
+{{- $_ := set $memo .secret (dict "tls.crt" (get $data "tls.crt") "tls.key" (get $data "tls.key") "ca.crt" (get $data "ca.crt") "notAfter" $notAfter) -}}
+{{- else -}}
+{{- $signer := buildCustomCert $ca.cert $ca.key -}}
 {{- $days := int $gen.certificateValidityDays -}}
 {{- $cert := dict -}}
 {{- if eq $gen.keyAlgorithm "rsa" -}}
@@ -113,7 +121,8 @@ Usage: {{ include "common.tls.signedCertificate" (dict "context" $ "secret" $nam
 {{- else -}}
 {{- $cert = genSignedCertWithKey .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $signer (genPrivateKey "ecdsa") -}}
 {{- end -}}
-{{- $_ := set $memo .secret (dict "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc) "ca.crt" $ca.cert) -}}
+{{- $expires := dateInZone "2006-01-02T15:04:05Z07:00" (now | dateModify (printf "+%dh" (mul $days 24))) "UTC" -}}
+{{- $_ := set $memo .secret (dict "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc) "ca.crt" $ca.cert "notAfter" $expires) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson (get $memo .secret) -}}
@@ -241,6 +250,7 @@ metadata:
     {{- $labels | nindent 4 }}
   annotations:
     datastores.io/tls-names: {{ include "common.tls.namesChecksum" $cert | quote }}
+    datastores.io/tls-not-after: {{ get $data "notAfter" | quote }}
 type: kubernetes.io/tls
 data:
   tls.crt: {{ get $data "tls.crt" }}

@@ -183,7 +183,10 @@ Usage: {{ include "common.validate.global" . }}
 {{- /* Beyond 100 years the validity overflows Go's durations and the certificate expires in the past. */ -}}
 {{- $caDays := ternary 3650 $gen.caValidityDays (kindIs "invalid" $gen.caValidityDays) -}}
 {{- include "common.validate.int" (dict "value" $caDays "path" "global.tls.generate.caValidityDays" "min" 1 "max" 36500) -}}
-{{- include "common.validate.int" (dict "value" (ternary 825 $gen.certificateValidityDays (kindIs "invalid" $gen.certificateValidityDays)) "path" "global.tls.generate.certificateValidityDays" "min" 1 "max" $caDays) -}}
+{{- $certDays := ternary 825 $gen.certificateValidityDays (kindIs "invalid" $gen.certificateValidityDays) -}}
+{{- include "common.validate.int" (dict "value" $certDays "path" "global.tls.generate.certificateValidityDays" "min" 1 "max" $caDays) -}}
+{{- /* At or beyond the validity, every upgrade would reissue every certificate. */ -}}
+{{- include "common.validate.int" (dict "value" (ternary 30 $gen.renewBeforeDays (kindIs "invalid" $gen.renewBeforeDays)) "path" "global.tls.generate.renewBeforeDays" "min" 1 "max" (sub (int $certDays) 1)) -}}
 {{- end -}}
 
 {{/*
