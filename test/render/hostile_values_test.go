@@ -353,6 +353,7 @@ func manifestCases() []hostile {
 		{"a renewal of one minute", certManager("renewBefore", "1m"), "postgres.tls.certManager.renewBefore", "", "", false},
 		{"a duration in days", certManager("duration", "90d"), "postgres.tls.certManager.duration", "", "", false},
 		{"a cert-manager key algorithm", certManager("keyAlgorithm", "ed448"), "postgres.tls.certManager.keyAlgorithm", "", "", false},
+		{"a key rotation policy of sometimes", certManager("privateKeyRotationPolicy", "Sometimes"), "postgres.tls.certManager.privateKeyRotationPolicy", "", "", false},
 		{"cert-manager hours and minutes", at("postgres.tls.source", "certManager", "postgres.tls.certManager.issuerRef.name", "ca", "postgres.tls.certManager.duration", "2h30m", "postgres.tls.certManager.renewBefore", "1h15m"), "", "", "", false},
 		{"pod labels that are numbers", at("postgres.podLabels.team", 1), "postgres.podLabels.team", "", "", false},
 		{"a pod label that replaces the selector", `postgres: {podLabels: {app.kubernetes.io/instance: other}}`, "postgres.podLabels.app.kubernetes.io/instance", "", "", false},

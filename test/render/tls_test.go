@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,5 +311,46 @@ func TestCertificatesOfAReplacedCAAreReissued(t *testing.T) {
 		cert, pool := serverCert(t, upgrade, s.Name)
 		_, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 		assert.NoError(t, err, s.Name)
+	}
+}
+
+// cert-manager server certificates name the server by SANs only (no 64-byte common-name limit to
+// hit in a long namespace); the client certificate's common name is the user PostgreSQL matches.
+func TestCertManagerServerCertificatesCarrySANsOnly(t *testing.T) {
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Namespace: strings.Repeat("n", 63), SetValues: map[string]string{
+		"postgres.tls.source": "certManager", "postgres.tls.certManager.issuerRef.name": "ca",
+		"postgres.tls.clientCertificates": "true",
+		"redis.tls.source":                "certManager", "redis.tls.certManager.issuerRef.name": "ca",
+	}})
+	byName := map[string]*chart.Certificate{}
+	for _, c := range chart.All[*chart.Certificate](rel) {
+		byName[c.Name] = c
+	}
+	for _, server := range []string{tlsSecret, "test-redis-tls"} {
+		require.Contains(t, byName, server)
+		assert.Empty(t, byName[server].Spec.CommonName, server)
+		assert.NotEmpty(t, byName[server].Spec.DNSNames, server)
+	}
+	require.Contains(t, byName, devInstance+"-client-tls")
+	assert.Equal(t, "app_user", byName[devInstance+"-client-tls"].Spec.CommonName)
+}
+
+func TestCertManagerPrivateKeyRotationPolicy(t *testing.T) {
+	for _, policy := range []string{"", "Always", "Never"} {
+		t.Run("policy "+policy, func(t *testing.T) {
+			set := map[string]string{"postgres.tls.source": "certManager", "postgres.tls.certManager.issuerRef.name": "ca"}
+			if policy != "" {
+				set["postgres.tls.certManager.privateKeyRotationPolicy"] = policy
+			}
+			rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, SetValues: set})
+			want := policy
+			if want == "" {
+				want = "Always"
+			}
+			c := chart.Get[*chart.Certificate](t, rel, tlsSecret)
+			assert.Equal(t, want, c.Spec.PrivateKey.RotationPolicy)
+			assert.Equal(t, "2160h", c.Spec.Duration)
+			assert.Equal(t, "720h", c.Spec.RenewBefore)
+		})
 	}
 }

@@ -149,7 +149,12 @@ metadata:
 {{ .labels | indent 4 }}
 spec:
   secretName: {{ .secret | quote }}
+  {{- /* Server certificates carry their names as SANs only, as cert-manager recommends (a common
+  name is limited to 64 bytes and ignored by clients that verify SANs); client certificates keep the
+  user as common name, which PostgreSQL's cert authentication matches. */}}
+  {{- if has "client auth" .usages | and (not (has "server auth" .usages)) }}
   commonName: {{ .commonName | quote }}
+  {{- end }}
   {{- with .dnsNames }}
   dnsNames:
     {{- toYaml . | nindent 4 }}
@@ -163,7 +168,7 @@ spec:
   privateKey:
     algorithm: {{ ternary "RSA" "ECDSA" (eq .certManager.keyAlgorithm "rsa") }}
     size: {{ ternary 2048 256 (eq .certManager.keyAlgorithm "rsa") }}
-    rotationPolicy: Always
+    rotationPolicy: {{ .certManager.privateKeyRotationPolicy | default "Always" | quote }}
   usages:
     - digital signature
     - key encipherment

@@ -234,6 +234,9 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- if or (lt $renew 5) (ge $renew $duration) -}}
 {{- fail (printf "%s is %s: it must be at least 5m and shorter than duration (%s)" (include "common.validate.at" (list $ "tls.certManager.renewBefore")) $cm.renewBefore $cm.duration) -}}
 {{- end -}}
+{{- if not (has ($cm.privateKeyRotationPolicy | default "Always") (list "Always" "Never")) -}}
+{{- fail (printf "%s is %v: use Always (a new key at every renewal) or Never" (include "common.validate.at" (list $ "tls.certManager.privateKeyRotationPolicy")) $cm.privateKeyRotationPolicy) -}}
+{{- end -}}
 {{- if not (has $cm.keyAlgorithm (list "ecdsa" "rsa")) -}}
 {{- fail (printf "%s is %v: use ecdsa or rsa" (include "common.validate.at" (list $ "tls.certManager.keyAlgorithm")) $cm.keyAlgorithm) -}}
 {{- end -}}
