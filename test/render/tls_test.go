@@ -354,3 +354,15 @@ func TestCertManagerPrivateKeyRotationPolicy(t *testing.T) {
 		})
 	}
 }
+
+// NOTES tell when each generated certificate expires: the date recorded on its Secret.
+func TestNotesShowWhenGeneratedCertificatesExpire(t *testing.T) {
+	rel := renderDev(t, nil)
+	for _, secret := range []string{tlsSecret, "test-redis-tls"} {
+		notAfter := chart.Get[*corev1.Secret](t, rel, secret).Annotations["datastores.io/tls-not-after"]
+		require.NotEmpty(t, notAfter)
+		assert.Contains(t, rel.Notes, "certificate expires "+notAfter, secret)
+	}
+	assert.Equal(t, 2, strings.Count(rel.Notes, "certificate expires "), "one line per server")
+	assert.Contains(t, rel.Notes, "helm upgrade renews it 30 days before")
+}
