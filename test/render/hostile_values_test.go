@@ -450,17 +450,16 @@ func combinationCases() []hostile {
 	}
 }
 
-// manyEntries: n parameters of 4 KiB each under key (n*4 KiB of ConfigMap).
+// manyEntries: n parameters of 4 KiB each under key (n*4 KiB of ConfigMap). PostgreSQL takes
+// names it does not know only with a dot (custom.p0); Redis names have none.
 func manyEntries(key string, n int) string {
+	prefix := "p"
+	if strings.HasPrefix(key, "postgres") {
+		prefix = "custom.p"
+	}
 	m := map[string]any{}
 	for i := range n {
-		m[fmt.Sprintf("custom.p%d", i)] = strings.Repeat("x", 4000)
-	}
-	if strings.HasPrefix(key, "redis") {
-		m = map[string]any{}
-		for i := range n {
-			m[fmt.Sprintf("p%d", i)] = strings.Repeat("x", 4000)
-		}
+		m[fmt.Sprintf("%s%d", prefix, i)] = strings.Repeat("x", 4000)
 	}
 	return at(key, m)
 }

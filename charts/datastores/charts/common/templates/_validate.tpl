@@ -161,6 +161,22 @@ Minutes in a duration of hours and minutes (2160h, 90m, 1h30m); the format is ch
 {{- end -}}
 
 {{/*
+What a subchart checks before it reads its values: the blocks of defaults it dereferences are
+maps, the globals, the TLS block's nested maps, and the name overrides.
+Usage: {{ include "common.validate.chart" (dict "context" . "blocks" (list "image" "tls")) }}
+*/}}
+{{- define "common.validate.chart" -}}
+{{- $name := .context.Chart.Name -}}
+{{- $v := .context.Values -}}
+{{- include "common.validate.maps" (dict "values" $v "path" $name "keys" .blocks) -}}
+{{- include "common.validate.global" .context -}}
+{{- include "common.validate.tlsMaps" (dict "tls" $v.tls "path" (printf "%s.tls" $name)) -}}
+{{- range $k := list "fullnameOverride" "nameOverride" -}}
+{{- include "common.validate.format" (dict "value" (get $v $k) "path" (printf "%s.%s" $name $k) "format" "dnsLabel" "optional" true) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 The global values every subchart reads: image registry and pull secrets, cluster domain, and the
 generated CA's settings. Keys the chart does not know are left alone: a parent chart that has this
 one as a dependency may set globals of its own.
@@ -202,9 +218,7 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- $s := .s -}}
 {{- $in := .in -}}
 {{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "tls" "auth" "persistence")) -}}
-{{- include "common.validate.maps" (dict "values" $s.tls "path" $in.tls "keys" (list "existingSecret" "certManager")) -}}
-{{- include "common.validate.maps" (dict "values" $s.tls.existingSecret "path" (include "common.validate.at" (list $ "tls.existingSecret")) "keys" (list "keys")) -}}
-{{- include "common.validate.maps" (dict "values" $s.tls.certManager "path" (include "common.validate.at" (list $ "tls.certManager")) "keys" (list "issuerRef")) -}}
+{{- include "common.validate.tlsMaps" (dict "tls" $s.tls "path" $in.tls) -}}
 {{- include "common.validate.int" (dict "value" $s.port "path" $in.port "min" 1 "max" 65535) -}}
 {{- include "common.tls.validate" (dict "tls" $s.tls "path" $in.tls) -}}
 {{- $es := $s.tls.existingSecret -}}

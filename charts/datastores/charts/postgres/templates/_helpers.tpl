@@ -8,11 +8,7 @@ validated, and with the names of its objects. Every template ranges over it:
 {{- end -}}
 
 {{- define "postgres.instances.compute" -}}
-{{- include "common.validate.maps" (dict "values" .Values "path" "postgres" "keys" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup")) -}}
-{{- include "common.validate.global" . -}}
-{{- include "common.validate.tlsMaps" (dict "tls" .Values.tls "path" "postgres.tls") -}}
-{{- include "common.validate.format" (dict "value" .Values.fullnameOverride "path" "postgres.fullnameOverride" "format" "dnsLabel" "optional" true) -}}
-{{- include "common.validate.format" (dict "value" .Values.nameOverride "path" "postgres.nameOverride" "format" "dnsLabel" "optional" true) -}}
+{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup")) -}}
 {{- if not (or (kindIs "map" .Values.instances) (kindIs "invalid" .Values.instances)) -}}
 {{- fail "postgres.instances: give a map of instance name: {database, user}" -}}
 {{- end -}}

@@ -8,14 +8,10 @@ template reads it with
 {{- end -}}
 
 {{- define "redis.server.compute" -}}
-{{- include "common.validate.maps" (dict "values" .Values "path" "redis" "keys" (list "image" "securityContext" "tls" "auth" "persistence")) -}}
-{{- include "common.validate.global" . -}}
-{{- include "common.validate.tlsMaps" (dict "tls" .Values.tls "path" "redis.tls") -}}
+{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "persistence")) -}}
 {{- if not (or (kindIs "map" .Values.config) (kindIs "invalid" .Values.config)) -}}
 {{- fail "redis.config: give a map of directive: value" -}}
 {{- end -}}
-{{- include "common.validate.format" (dict "value" .Values.fullnameOverride "path" "redis.fullnameOverride" "format" "dnsLabel" "optional" true) -}}
-{{- include "common.validate.format" (dict "value" .Values.nameOverride "path" "redis.nameOverride" "format" "dnsLabel" "optional" true) -}}
 {{- $s := omit .Values "global" "enabled" "image" "imagePullSecrets" "securityContext" "nameOverride" "fullnameOverride" | deepCopy -}}
 {{- $full := include "common.names.fullname" . -}}
 {{- include "common.names.fits" (dict "name" $full "limit" 52 "why" "StatefulSet pods carry it in a 63-character label" "path" "redis" "context" .) -}}
@@ -80,12 +76,6 @@ fails here, naming the value and the fix.
 {{- end -}}
 {{- if not (has .tls.authClients (list "no" "optional" "yes")) -}}
 {{- fail (printf "redis.tls.authClients is %q: use no, optional or yes (client certificates required)" .tls.authClients) -}}
-{{- end -}}
-{{- if and .auth.existingSecret (not .auth.passwordKey) -}}
-{{- fail (printf "redis.auth.passwordKey: name the key of Secret %q that holds the password (redis.auth.existingSecret is set)" .auth.existingSecret) -}}
-{{- end -}}
-{{- if and (not .auth.existingSecret) (lt (int .auth.passwordLength) 32) -}}
-{{- fail (printf "redis.auth.passwordLength is %v: generated passwords must be at least 32 characters; raise it or use redis.auth.existingSecret" .auth.passwordLength) -}}
 {{- end -}}
 {{- if and .auth.disableDefaultUser (not .auth.users) -}}
 {{- fail "redis.auth.disableDefaultUser is true but redis.auth.users is empty: no client could log in; add a user or keep the default user" -}}
