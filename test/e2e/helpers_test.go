@@ -231,6 +231,11 @@ func fingerprint(pemData []byte) string {
 	if err != nil {
 		return "unparsable: " + err.Error()
 	}
+	return fingerprintOf(cert)
+}
+
+// fingerprintOf is the SHA-256 of a certificate's DER, as the tls-reloader logs it.
+func fingerprintOf(cert *x509.Certificate) string {
 	sum := sha256.Sum256(cert.Raw)
 	return hex.EncodeToString(sum[:])
 }

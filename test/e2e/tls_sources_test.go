@@ -95,4 +95,5 @@ spec: {ca: {secretName: root-ca}}
 	var ssl bool
 	require.NoError(t, conn.QueryRow(t.Context(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl))
 	assert.True(t, ssl)
+	certManagerRotation(t, e, r, pool)
 }

@@ -55,6 +55,7 @@ func TestRedisStartScriptWritesHashedUsers(t *testing.T) {
 		}, []string{
 			`echo "user default off"`,
 			`echo "user datastores-probe on #$(hash /run/secrets/redis/password) -@all +ping"`,
+			`echo "user datastores-reload on #$(hash /run/secrets/redis/password) -@all +config|set"`,
 		}},
 	}
 	for _, tt := range tests {

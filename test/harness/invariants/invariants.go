@@ -132,8 +132,9 @@ func hba(text string) error {
 	return errors.Join(errs...)
 }
 
-// redisConf: the plaintext port is closed, TLS 1.2+ only, no other listener, no replication
-// source, no file of directives, each directive once.
+// redisConf: the plaintext port is closed, TLS 1.2+ only, no other listener than the in-memory
+// socket only the server's uid opens (the tls-reloader's), no replication source, no file of
+// directives, each directive once.
 func redisConf(text string) error {
 	lines, err := ParseRedisConf(text)
 	if err != nil {
@@ -150,7 +151,8 @@ func redisConf(text string) error {
 	}
 	want := map[string]string{"port": "0", "protected-mode": "yes", "tls-replication": "yes",
 		"tls-cert-file": "/tls/tls.crt", "tls-key-file": "/tls/tls.key", "tls-ca-cert-file": "/tls/ca.crt",
-		"aclfile": "/run/redis/users.acl", "appendonly": "yes", "dir": "/data"}
+		"aclfile": "/run/redis/users.acl", "appendonly": "yes", "dir": "/data",
+		"unixsocket": "/run/redis/redis.sock", "unixsocketperm": "700"}
 	for name, value := range want {
 		if strings.Join(got[name], " ") != value {
 			errs = append(errs, fmt.Errorf("%s is %q, want %q", name, strings.Join(got[name], " "), value))
@@ -171,7 +173,7 @@ func redisConf(text string) error {
 	if a := strings.Join(got["tls-auth-clients"], " "); !slices.Contains([]string{"no", "optional", "yes"}, a) {
 		errs = append(errs, fmt.Errorf("tls-auth-clients is %q", a))
 	}
-	for _, forbidden := range []string{"include", "requirepass", "unixsocket", "replicaof", "slaveof",
+	for _, forbidden := range []string{"include", "requirepass", "replicaof", "slaveof",
 		"tls-ciphers", "tls-ciphersuites", "loadmodule", "enable-protected-configs", "enable-debug-command",
 		"enable-module-command", "rename-command", "user", "masterauth"} {
 		if _, ok := got[forbidden]; ok {

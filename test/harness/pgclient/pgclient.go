@@ -46,3 +46,34 @@ func Connect(ctx context.Context, addr string, c Client) (*pgx.Conn, error) {
 	defer cancel()
 	return pgx.ConnectConfig(ctx, cfg)
 }
+
+// ServedCertificate is the certificate a PostgreSQL server presents in a TLS handshake, with no
+// login: the SSLRequest message (length 8, code 80877103), the server's 'S', then TLS with cfg.
+func ServedCertificate(ctx context.Context, addr string, cfg *tls.Config) (*x509.Certificate, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = raw.SetDeadline(deadline)
+	}
+	if _, err := raw.Write([]byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}); err != nil {
+		return nil, err
+	}
+	answer := make([]byte, 1)
+	if _, err := raw.Read(answer); err != nil {
+		return nil, fmt.Errorf("SSLRequest: %w", err)
+	}
+	if answer[0] != 'S' {
+		return nil, fmt.Errorf("SSLRequest answered %q, not 'S'", answer[0])
+	}
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return conn.ConnectionState().PeerCertificates[0], nil
+}

@@ -317,6 +317,9 @@ func appUser(c corev1.Container) string {
 	return ""
 }
 
+// Pid is the postmaster's process id (the container runs postgres itself).
+func (srv *Server) Pid() int { return srv.daemon.Pid() }
+
 // Log is the server's log so far.
 func (srv *Server) Log() string {
 	b, _ := os.ReadFile(srv.logPath)

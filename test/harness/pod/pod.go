@@ -6,6 +6,7 @@ package pod
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,6 +192,28 @@ func (p *Pod) PrepareTLS() (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	return out.String(), err
+}
+
+// UpdateSecret changes a Secret as `kubectl apply` (or cert-manager) would, and its volumes as the
+// kubelet then does: in place, switching all files at once.
+func (p *Pod) UpdateSecret(name string, data map[string][]byte) error {
+	if err := p.Layout.UpdateSecret(p.Spec, name, data, podfs.Owner{UID: p.User.UID, GID: p.User.GID}); err != nil {
+		return err
+	}
+	p.secrets[name] = &corev1.Secret{Data: data}
+	return nil
+}
+
+// StartSidecar runs a container of the pod in the background (the tls-reloader, say), its output
+// appended to log.
+func (p *Pod) StartSidecar(name string, log io.Writer) (*proc.Daemon, error) {
+	c, err := p.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	cmd := p.Command(c, p.Argv(c)...)
+	cmd.Stdout, cmd.Stderr = log, log
+	return proc.Start(cmd)
 }
 
 // MountPath is where a container mounts a volume, on the host.

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -166,10 +167,15 @@ func writeAtomic(dir string, data map[string][]byte, items []corev1.KeyToPath, d
 			files = append(files, file{it.Path, m, v})
 		}
 	}
-	ts := filepath.Join(dir, "..2026_01_01_00_00_00.000000000")
-	if err := os.MkdirAll(ts, 0o755); err != nil {
+	// A new timestamped directory on every write, as the kubelet names them.
+	ts, err := os.MkdirTemp(dir, time.Now().UTC().Format("..2006_01_02_15_04_05."))
+	if err != nil {
 		return err
 	}
+	if err := os.Chmod(ts, 0o755); err != nil {
+		return err
+	}
+	previous, _ := os.Readlink(filepath.Join(dir, "..data"))
 	for _, f := range files {
 		p := filepath.Join(ts, f.path)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -185,8 +191,19 @@ func writeAtomic(dir string, data map[string][]byte, items []corev1.KeyToPath, d
 			return err
 		}
 	}
-	if err := os.Symlink(filepath.Base(ts), filepath.Join(dir, "..data")); err != nil {
+	// The switch is one rename of "..data": a reader sees the old files or the new ones, never a mix.
+	tmp := filepath.Join(dir, "..data_tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(filepath.Base(ts), tmp); err != nil {
 		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+		return err
+	}
+	if previous != "" {
+		if err := os.RemoveAll(filepath.Join(dir, previous)); err != nil {
+			return err
+		}
 	}
 	for _, f := range files {
 		top := strings.SplitN(f.path, "/", 2)[0]
@@ -197,6 +214,33 @@ func writeAtomic(dir string, data map[string][]byte, items []corev1.KeyToPath, d
 		if err := os.Symlink(filepath.Join("..data", top), link); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// UpdateSecret writes a Secret's new data into every volume of spec made from it, the way the
+// kubelet updates a mounted Secret in place: a new data directory and one atomic switch of
+// "..data" (files the new data lacks disappear, new keys appear).
+func (l *Layout) UpdateSecret(spec corev1.PodSpec, name string, data map[string][]byte, owner Owner) error {
+	updated := map[string]bool{}
+	for _, v := range spec.Volumes {
+		if v.Secret == nil || v.Secret.SecretName != name {
+			continue
+		}
+		for _, c := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
+			for _, m := range c.VolumeMounts {
+				if m.Name != v.Name || updated[m.MountPath] {
+					continue
+				}
+				if err := writeAtomic(l.HostPath(m.MountPath), data, v.Secret.Items, v.Secret.DefaultMode, owner); err != nil {
+					return fmt.Errorf("volume %s at %s: %w", v.Name, m.MountPath, err)
+				}
+				updated[m.MountPath] = true
+			}
+		}
+	}
+	if len(updated) == 0 {
+		return fmt.Errorf("no volume of the pod is made from Secret %q", name)
 	}
 	return nil
 }

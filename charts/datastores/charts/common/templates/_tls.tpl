@@ -290,18 +290,31 @@ dir: /tls
 {{- end -}}
 
 {{/*
-The init container that gives the server its certificate (see common.scripts.prepareTLS); the pod
-must mount the chart's ConfigMap, holding prepare-tls.sh, as volume "scripts".
+The init container that gives the server its certificate, and the tls-reloader sidecar that gives
+it every renewed one (see common.scripts.prepareTLS); the pod must mount the chart's ConfigMap,
+holding prepare-tls.sh (and, for the sidecar, the datastore's reload-tls.sh), as volume "scripts".
+The sidecar also gets .mounts, the volumes its reload command needs (credentials, the socket).
 Usage: {{ include "common.tls.initContainer" (dict "server" $s "image" $image "pullPolicy" $pp "securityContext" $sc) | nindent 8 }}
+       {{ include "common.tls.reloader" (dict "server" $s "image" $image "pullPolicy" $pp "securityContext" $sc "mounts" $yaml) | nindent 8 }}
 */}}
 {{- define "common.tls.initContainer" -}}
+{{- include "common.tls.container" (merge (dict "watch" false) .) -}}
+{{- end -}}
+
+{{- define "common.tls.reloader" -}}
+{{- if .server.tls.reload.enabled -}}
+{{- include "common.tls.container" (merge (dict "watch" true) .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "common.tls.container" -}}
 {{- $p := include "common.tls.paths" . | fromYaml -}}
 {{- $tls := .server.tls -}}
 {{- $own := eq $tls.source "existingSecret" -}}
-- name: prepare-tls
+- name: {{ ternary "tls-reloader" "prepare-tls" .watch }}
   image: {{ .image | quote }}
   imagePullPolicy: {{ .pullPolicy | quote }}
-  command: ["/bin/sh", "{{ $p.scripts }}/prepare-tls.sh"]
+  command: {{ ternary (list "/bin/sh" (printf "%s/prepare-tls.sh" $p.scripts) "watch") (list "/bin/sh" (printf "%s/prepare-tls.sh" $p.scripts)) .watch | toJson }}
   env:
     - name: TLS_SOURCE_DIR
       value: {{ $p.secret | quote }}
@@ -315,11 +328,17 @@ Usage: {{ include "common.tls.initContainer" (dict "server" $s "image" $image "p
       value: {{ ternary $tls.existingSecret.keys.privateKey "tls.key" $own | quote }}
     - name: TLS_CA_KEY
       value: {{ ternary $tls.existingSecret.keys.ca "ca.crt" $own | quote }}
+    {{- if .watch }}
+    - name: TLS_RELOAD_SECONDS
+      value: {{ int $tls.reload.intervalSeconds | quote }}
+    - name: TLS_RELOAD_COMMAND
+      value: {{ printf "%s/reload-tls.sh" $p.scripts | quote }}
+    {{- end }}
   securityContext:
     {{- include "common.security.containerSecurityContext" .securityContext | nindent 4 }}
   resources:
     requests:
-      cpu: 10m
+      cpu: {{ ternary "5m" "10m" .watch }}
       memory: 16Mi
     limits:
       memory: 64Mi
@@ -332,12 +351,15 @@ Usage: {{ include "common.tls.initContainer" (dict "server" $s "image" $image "p
       readOnly: true
     - name: tls
       mountPath: {{ $p.dir }}
+    {{- with .mounts }}
+    {{- . | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{/*
 The pod volumes of the TLS hand-over: the Secret as Kubernetes mounts it (group-readable through
-fsGroup, not chmod-able; only the init container reads it) and the in-memory emptyDir the server
-reads, where the key is 0600 and never touches a disk.
+fsGroup, not chmod-able; only the init container and the tls-reloader read it) and the in-memory
+emptyDir the server reads, where the key is 0600 and never touches a disk.
 Usage: {{ include "common.tls.volumes" $s | nindent 8 }}
 */}}
 {{- define "common.tls.volumes" -}}

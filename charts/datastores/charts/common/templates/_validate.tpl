@@ -255,6 +255,8 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- fail (printf "%s is %v: use ecdsa or rsa" (include "common.validate.at" (list $ "tls.certManager.keyAlgorithm")) $cm.keyAlgorithm) -}}
 {{- end -}}
 {{- end -}}
+{{- include "common.validate.bool" (dict "value" $s.tls.reload.enabled "path" (include "common.validate.at" (list $ "tls.reload.enabled"))) -}}
+{{- include "common.validate.int" (dict "value" $s.tls.reload.intervalSeconds "path" (include "common.validate.at" (list $ "tls.reload.intervalSeconds")) "min" 1 "max" 50) -}}
 {{- if not (kindIs "bool" $s.tls.clientCertificates) -}}
 {{- fail (printf "%s is %v: give true or false (without quotes)" (include "common.validate.at" (list $ "tls.clientCertificates")) $s.tls.clientCertificates) -}}
 {{- end -}}
@@ -381,7 +383,7 @@ The nested maps of a tls block, checked before anything reads them.
 Usage: {{ include "common.validate.tlsMaps" (dict "tls" $tls "path" "redis.tls") }}
 */}}
 {{- define "common.validate.tlsMaps" -}}
-{{- include "common.validate.maps" (dict "values" .tls "path" .path "keys" (list "existingSecret" "certManager")) -}}
+{{- include "common.validate.maps" (dict "values" .tls "path" .path "keys" (list "existingSecret" "certManager" "reload")) -}}
 {{- include "common.validate.maps" (dict "values" .tls.existingSecret "path" (printf "%s.existingSecret" .path) "keys" (list "keys")) -}}
 {{- include "common.validate.maps" (dict "values" .tls.certManager "path" (printf "%s.certManager" .path) "keys" (list "issuerRef")) -}}
 {{- end -}}

@@ -86,3 +86,22 @@ REVOKE ALL ON DATABASE "{{ .i.database }}" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "{{ .i.database }}" TO "{{ .i.user }}";
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 {{- end -}}
+
+{{/*
+The tls-reloader's reload command (see common.scripts.prepareTLS): pg_reload_conf() makes the
+postmaster re-read ssl_cert_file, ssl_key_file and ssl_ca_file (PostgreSQL 10 and later); open
+sessions keep the TLS they have, new ones get the new certificate, and a certificate that does not
+load leaves the old one in place (the server logs why). It connects over the Unix socket, so it
+works whatever certificate the server holds, as the superuser, whose password psql reads from its
+Secret file through the environment, never a command line.
+*/}}
+{{- define "postgres.reloadTLSScript" -}}
+#!/bin/sh
+# reload-tls: make the running server load its certificate files again.
+set -eu
+PGPASSWORD="$(cat {{ .paths.credentials }}/postgres-password)"
+export PGPASSWORD
+reloaded="$(psql -XAtq -h {{ .paths.run }} -p {{ int .i.port }} -U postgres -d postgres -c 'SELECT pg_reload_conf()')"
+[ "$reloaded" = t ] || { echo "pg_reload_conf() returned \"$reloaded\"" >&2; exit 1; }
+echo "pg_reload_conf"
+{{- end -}}

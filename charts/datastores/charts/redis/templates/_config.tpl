@@ -25,6 +25,10 @@ tls-replication yes
 
 # Authentication: ACL users with SHA-256 password hashes, written at start from the Secrets.
 aclfile {{ $p.run }}/users.acl
+# A socket only the server's own uid can open, for the tls-reloader's CONFIG SET (it needs no
+# certificate, so it works whatever certificate the server holds); AUTH is required there too.
+unixsocket {{ $p.run }}/redis.sock
+unixsocketperm 700
 
 # Persistence on the PVC: append-only file and RDB snapshots.
 dir {{ $p.data }}
@@ -67,6 +71,7 @@ hash() {
 {{- if $s.auth.disableDefaultUser }}
   echo "user default off"
   echo "user datastores-probe on #$(hash {{ $p.credentials }}/password) -@all +ping"
+  echo "user datastores-reload on #$(hash {{ $p.credentials }}/password) -@all +config|set"
 {{- else }}
   echo "user default on #$(hash {{ $p.credentials }}/password) ~* &* +@all"
 {{- end }}
@@ -98,4 +103,27 @@ if [ "$reply" != "PONG" ]; then
   echo "probe: $reply" >&2
   exit 1
 fi
+{{- end -}}
+
+
+{{/*
+The tls-reloader's reload command (see common.scripts.prepareTLS): CONFIG SET of the three TLS
+files makes Redis load them again (they are "volatile" settings: set to the same path, they are
+re-read); established connections keep their TLS, and a certificate that does not load is refused
+with the old one kept. Over the server's Unix socket, with AUTH from the Secret file through
+REDISCLI_AUTH; with the default user off, as datastores-reload, which may run CONFIG SET only.
+*/}}
+{{- define "redis.reloadTLSScript" -}}
+{{- $p := include "redis.paths" . | fromYaml -}}
+{{- $tls := include "common.tls.paths" . | fromYaml -}}
+{{- $s := .server -}}
+#!/bin/sh
+# reload-tls: make the running server load its certificate files again.
+set -eu
+REDISCLI_AUTH="$(tr -d '\r\n' < {{ $p.credentials }}/password)"
+export REDISCLI_AUTH
+reply="$(redis-cli --no-auth-warning -s {{ $p.run }}/redis.sock{{ if $s.auth.disableDefaultUser }} --user datastores-reload{{ end }} \
+  CONFIG SET tls-cert-file {{ $tls.dir }}/tls.crt tls-key-file {{ $tls.dir }}/tls.key tls-ca-cert-file {{ $tls.dir }}/ca.crt)"
+[ "$reply" = OK ] || { echo "CONFIG SET: $reply" >&2; exit 1; }
+echo "CONFIG SET tls-cert-file tls-key-file tls-ca-cert-file"
 {{- end -}}

@@ -86,8 +86,8 @@ fails here, naming the value and the fix.
 {{- if not (regexMatch "^[a-z][a-z0-9_-]{0,39}$" (toString ($u.name | default ""))) -}}
 {{- fail (printf "%s.name %q: give the user a name of lower-case letters, digits, '-' and '_' (it also names its Secret)" $path (toString ($u.name | default ""))) -}}
 {{- end -}}
-{{- if has $u.name (list "default" "datastores-probe") -}}
-{{- fail (printf "%s.name %q is reserved; the default user is configured with redis.auth" $path $u.name) -}}
+{{- if has $u.name (list "default" "datastores-probe" "datastores-reload") -}}
+{{- fail (printf "%s.name %q is reserved for the chart's own users (default, datastores-probe, datastores-reload); the default user is configured with redis.auth" $path $u.name) -}}
 {{- end -}}
 {{- if has $u.name $names -}}
 {{- fail (printf "%s.name %q appears twice in redis.auth.users" $path $u.name) -}}
@@ -155,8 +155,8 @@ fails here, naming the value and the fix.
   "cluster-enabled" "cluster mode is not supported: its bus would listen without TLS"
   "cluster-config-file" "cluster mode is not supported"
   "cluster-port" "cluster mode is not supported"
-  "unixsocket" "the server listens only on its TLS port"
-  "unixsocketperm" "the server listens only on its TLS port"
+  "unixsocket" "the chart sets it: a socket only the server's own uid can open, for the tls-reloader"
+  "unixsocketperm" "the chart's socket stays 700"
   "replicaof" "the server would copy another server's data over its own; replicas are not supported"
   "slaveof" "the server would copy another server's data over its own; replicas are not supported"
   "masteruser" "replicas are not supported"
