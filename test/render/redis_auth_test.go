@@ -42,7 +42,10 @@ func TestRedisStartScriptWritesHashedUsers(t *testing.T) {
 		set  map[string]string
 		want []string
 	}{
-		{"default user", nil, []string{`echo "user default on #$(hash /run/secrets/redis/password) ~* &* +@all"`}},
+		{"default user", nil, []string{
+			`echo "user default on #$(hash /run/secrets/redis/password) ~* &* +@all"`,
+			`echo "user datastores-reload on #$(hash /run/redis/reload.password) -@all +config|set"`,
+		}},
 		{"ACL users", map[string]string{
 			"redis.auth.users[0].name": "orders", "redis.auth.users[0].rules": "~orders:* +@read +@write -@dangerous",
 		}, []string{
@@ -55,7 +58,10 @@ func TestRedisStartScriptWritesHashedUsers(t *testing.T) {
 		}, []string{
 			`echo "user default off"`,
 			`echo "user datastores-probe on #$(hash /run/secrets/redis/password) -@all +ping"`,
-			`echo "user datastores-reload on #$(hash /run/secrets/redis/password) -@all +config|set"`,
+			`echo "user datastores-reload on #$(hash /run/redis/reload.password) -@all +config|set"`,
+		}},
+		{"reload off", map[string]string{"redis.tls.reload.enabled": "false"}, []string{
+			`echo "user default on #$(hash /run/secrets/redis/password) ~* &* +@all"`,
 		}},
 	}
 	for _, tt := range tests {

@@ -82,7 +82,8 @@ func TestWithoutTLSReloadANewCertificateRollsThePod(t *testing.T) {
 }
 
 // The reload commands go through the servers' sockets (no certificate needed, so a new CA cannot
-// lock them out) and read passwords from files.
+// lock them out) and read passwords from files (Redis's is checked in
+// TestRedisReloadUserHasAPasswordOfItsOwn).
 func TestReloadCommandsUseTheSocketAndPasswordFiles(t *testing.T) {
 	rel := renderDev(t, nil)
 	pg := configFile(t, rel, devInstance, "reload-tls.sh")
@@ -93,16 +94,29 @@ func TestReloadCommandsUseTheSocketAndPasswordFiles(t *testing.T) {
 	r := configFile(t, rel, redisName, "reload-tls.sh")
 	assert.Contains(t, r, "-s /run/redis/redis.sock")
 	assert.Contains(t, r, "CONFIG SET tls-cert-file /tls/tls.crt tls-key-file /tls/tls.key tls-ca-cert-file /tls/ca.crt")
-	assert.Contains(t, r, `REDISCLI_AUTH="$(tr -d '\r\n' < /run/secrets/redis/password)"`)
 	conf := configFile(t, rel, redisName, "redis.conf")
 	assert.Contains(t, conf, "\nunixsocket /run/redis/redis.sock\n")
 	assert.Contains(t, conf, "\nunixsocketperm 700\n")
 }
 
-// With the default user off, the reload runs as datastores-reload (its ACL line, CONFIG SET only,
-// is checked with the other users' in TestRedisStartScriptWritesHashedUsers).
-func TestRedisReloadRunsAsTheReloadUserWithTheDefaultUserOff(t *testing.T) {
-	rel := renderDev(t, map[string]string{"redis.auth.disableDefaultUser": "true", "redis.auth.users[0].name": "orders", "redis.auth.users[0].rules": "~orders:* +@all"})
-	assert.Contains(t, configFile(t, rel, redisName, "reload-tls.sh"), "--user datastores-reload")
-	assert.NotContains(t, configFile(t, renderDev(t, nil), redisName, "start-redis.sh"), "datastores-reload", "the default user reloads when it is on")
+// The reload runs as datastores-reload, whose password the start script makes at every start in
+// the in-memory run volume: no Secret a client holds (the default or probe password) grants
+// CONFIG SET, with the default user on or off.
+func TestRedisReloadUserHasAPasswordOfItsOwn(t *testing.T) {
+	for _, set := range []map[string]string{nil, {"redis.auth.disableDefaultUser": "true", "redis.auth.users[0].name": "orders", "redis.auth.users[0].rules": "~orders:* +@all"}} {
+		rel := renderDev(t, set)
+		reload := configFile(t, rel, redisName, "reload-tls.sh")
+		assert.Contains(t, reload, "--user datastores-reload")
+		assert.Contains(t, reload, `REDISCLI_AUTH="$(cat /run/redis/reload.password)"`)
+		assert.NotContains(t, reload, "/run/secrets")
+		start := configFile(t, rel, redisName, "start-redis.sh")
+		assert.Contains(t, start, "head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /run/redis/reload.password")
+	}
+}
+
+// Without the reloader there is no reload user and no socket.
+func TestRedisWithoutReloadHasNoSocketAndNoReloadUser(t *testing.T) {
+	rel := renderDev(t, map[string]string{"redis.tls.reload.enabled": "false"})
+	assert.NotContains(t, configFile(t, rel, redisName, "start-redis.sh"), "datastores-reload")
+	assert.NotContains(t, configFile(t, rel, redisName, "redis.conf"), "unixsocket")
 }

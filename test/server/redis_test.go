@@ -194,3 +194,34 @@ func TestRedisACLUsers(t *testing.T) {
 	out, err := srv.Probe()
 	assert.NoError(t, err, out)
 }
+
+// The tls-reloader's user takes only the password the start script made inside the pod, and may
+// run CONFIG SET only: the password Secret a client or the probe holds never grants it.
+func TestRedisReloadUserIsOnlyForThePod(t *testing.T) {
+	srv := redisServer(t, "users", map[string]string{
+		"redis.auth.disableDefaultUser": "true",
+		"redis.auth.users[0].name":      "orders",
+		"redis.auth.users[0].rules":     "~orders:* +@all -@dangerous",
+	})
+	_, err := ping(t, srv, redisserver.Client{User: "datastores-reload", Password: srv.Password})
+	require.Error(t, err, "the Secret's password")
+	assert.Contains(t, err.Error(), "WRONGPASS")
+
+	run, err := srv.MountPath("run")
+	require.NoError(t, err)
+	info, err := os.Stat(filepath.Join(run, "reload.password"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	password, err := os.ReadFile(filepath.Join(run, "reload.password"))
+	require.NoError(t, err)
+	assert.Len(t, string(password), 64)
+	reload, err := srv.Client(redisserver.Client{User: "datastores-reload", Password: string(password)})
+	require.NoError(t, err)
+	defer reload.Close()
+	err = reload.Get(ctx(t), "orders:1").Err()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "NOPERM")
+	tlsDir, err := srv.MountPath("tls")
+	require.NoError(t, err)
+	assert.NoError(t, reload.ConfigSet(ctx(t), "tls-cert-file", filepath.Join(tlsDir, "tls.crt")).Err(), "CONFIG SET is its job")
+}

@@ -151,8 +151,10 @@ func redisConf(text string) error {
 	}
 	want := map[string]string{"port": "0", "protected-mode": "yes", "tls-replication": "yes",
 		"tls-cert-file": "/tls/tls.crt", "tls-key-file": "/tls/tls.key", "tls-ca-cert-file": "/tls/ca.crt",
-		"aclfile": "/run/redis/users.acl", "appendonly": "yes", "dir": "/data",
-		"unixsocket": "/run/redis/redis.sock", "unixsocketperm": "700"}
+		"aclfile": "/run/redis/users.acl", "appendonly": "yes", "dir": "/data"}
+	if _, ok := got["unixsocket"]; ok {
+		want["unixsocket"], want["unixsocketperm"] = "/run/redis/redis.sock", "700"
+	}
 	for name, value := range want {
 		if strings.Join(got[name], " ") != value {
 			errs = append(errs, fmt.Errorf("%s is %q, want %q", name, strings.Join(got[name], " "), value))
@@ -189,6 +191,8 @@ func redisConf(text string) error {
 var (
 	aclLine = regexp.MustCompile(`^\s*echo "user (\S+) (on|off)( .*)?"$`)
 	hashArg = regexp.MustCompile(`#\$\(hash /run/secrets/redis(-users/[a-z][a-z0-9_-]*)?/password\)`)
+	// The tls-reloader's user: a password made at start inside the pod, CONFIG SET only.
+	reloadUser = `echo "user datastores-reload on #$(hash /run/redis/reload.password) -@all +config|set"`
 )
 
 // aclLines: each user line the start script writes has a password hash from a Secret file and
@@ -202,6 +206,12 @@ func aclLines(script string) error {
 			continue
 		}
 		users++
+		if strings.Contains(line, `echo "user datastores-reload `) {
+			if strings.TrimSpace(line) != reloadUser {
+				errs = append(errs, fmt.Errorf("ACL line %q: the reload user has the run's own password and CONFIG SET only", line))
+			}
+			continue
+		}
 		m := aclLine.FindStringSubmatch(line)
 		if m == nil {
 			errs = append(errs, fmt.Errorf("ACL line %q is not one user with its rules", line))

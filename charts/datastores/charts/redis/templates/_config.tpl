@@ -25,10 +25,12 @@ tls-replication yes
 
 # Authentication: ACL users with SHA-256 password hashes, written at start from the Secrets.
 aclfile {{ $p.run }}/users.acl
+{{- if $s.tls.reload.enabled }}
 # A socket only the server's own uid can open, for the tls-reloader's CONFIG SET (it needs no
 # certificate, so it works whatever certificate the server holds); AUTH is required there too.
 unixsocket {{ $p.run }}/redis.sock
 unixsocketperm 700
+{{- end }}
 
 # Persistence on the PVC: append-only file and RDB snapshots.
 dir {{ $p.data }}
@@ -67,16 +69,23 @@ hash() {
   fi
   tr -d '\r\n' < "$1" | sha256sum | cut -d' ' -f1
 }
+{{- if $s.tls.reload.enabled }}
+# The tls-reloader's password: new at every start, known only inside the pod (the in-memory run
+# volume, 0600 for the server's uid), so no Secret a client holds grants CONFIG SET.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > {{ $p.run }}/reload.password
+{{- end }}
 {
 {{- if $s.auth.disableDefaultUser }}
   echo "user default off"
   echo "user datastores-probe on #$(hash {{ $p.credentials }}/password) -@all +ping"
-  echo "user datastores-reload on #$(hash {{ $p.credentials }}/password) -@all +config|set"
 {{- else }}
   echo "user default on #$(hash {{ $p.credentials }}/password) ~* &* +@all"
 {{- end }}
 {{- range $u := $s.auth.users }}
   echo "user {{ $u.name }} on #$(hash {{ $p.users }}/{{ $u.name }}/password) {{ $u.rules }}"
+{{- end }}
+{{- if $s.tls.reload.enabled }}
+  echo "user datastores-reload on #$(hash {{ $p.run }}/reload.password) -@all +config|set"
 {{- end }}
 } > "$acl.tmp"
 mv -f "$acl.tmp" "$acl"
@@ -108,10 +117,10 @@ fi
 
 {{/*
 The tls-reloader's reload command (see common.scripts.prepareTLS): CONFIG SET of the three TLS
-files makes Redis load them again (they are "volatile" settings: set to the same path, they are
-re-read); established connections keep their TLS, and a certificate that does not load is refused
-with the old one kept. Over the server's Unix socket, with AUTH from the Secret file through
-REDISCLI_AUTH; with the default user off, as datastores-reload, which may run CONFIG SET only.
+files makes Redis load them again (set to the same path, they are re-read); established
+connections keep their TLS, and a certificate that does not load is refused with the old one kept.
+Over the server's Unix socket, as datastores-reload: a user that may run CONFIG SET only, whose
+password the start script made for this run of the server (REDISCLI_AUTH, never an argument).
 */}}
 {{- define "redis.reloadTLSScript" -}}
 {{- $p := include "redis.paths" . | fromYaml -}}
@@ -120,9 +129,9 @@ REDISCLI_AUTH; with the default user off, as datastores-reload, which may run CO
 #!/bin/sh
 # reload-tls: make the running server load its certificate files again.
 set -eu
-REDISCLI_AUTH="$(tr -d '\r\n' < {{ $p.credentials }}/password)"
+REDISCLI_AUTH="$(cat {{ $p.run }}/reload.password)"
 export REDISCLI_AUTH
-reply="$(redis-cli --no-auth-warning -s {{ $p.run }}/redis.sock{{ if $s.auth.disableDefaultUser }} --user datastores-reload{{ end }} \
+reply="$(redis-cli --no-auth-warning -s {{ $p.run }}/redis.sock --user datastores-reload \
   CONFIG SET tls-cert-file {{ $tls.dir }}/tls.crt tls-key-file {{ $tls.dir }}/tls.key tls-ca-cert-file {{ $tls.dir }}/ca.crt)"
 [ "$reply" = OK ] || { echo "CONFIG SET: $reply" >&2; exit 1; }
 echo "CONFIG SET tls-cert-file tls-key-file tls-ca-cert-file"
