@@ -22,6 +22,8 @@ func hookPod(t *testing.T, rel *chart.Release, name string) *corev1.Pod {
 	return nil
 }
 
+// Test pods mount the password, the CA and the server's certificate (for its expiry), never the
+// server's key.
 func TestHelmTestPodsUseOnlyTheCAAndThePassword(t *testing.T) {
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}})
 	pods := 0
@@ -37,7 +39,7 @@ func TestHelmTestPodsUseOnlyTheCAAndThePassword(t *testing.T) {
 		assert.Equal(t, "test", p.Annotations["helm.sh/hook"], name)
 		for _, v := range p.Spec.Volumes {
 			if v.Secret != nil && v.Name == "ca" {
-				assert.Equal(t, []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}, v.Secret.Items, "%s: only the CA of the TLS Secret", name)
+				assert.Equal(t, []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}, {Key: "tls.crt", Path: "server.crt"}}, v.Secret.Items, "%s: the certificates of the TLS Secret, not its key", name)
 			}
 		}
 	}
@@ -66,5 +68,27 @@ func TestHelmTestPodsStayForTheirLogs(t *testing.T) {
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}})
 	for _, name := range []string{devInstance + "-test", "test-redis-test"} {
 		assert.Equal(t, "before-hook-creation", hookPod(t, rel, name).Annotations["helm.sh/hook-delete-policy"], name)
+	}
+}
+
+// Each test pod prints the certificates' expiry and fails within 7 days of it (run for real in
+// the server tier: TestHelmTestPodFailsOnACertificateAboutToExpire); with an existing Secret it
+// reads that Secret's own key names.
+func TestHelmTestPodsCheckCertificateExpiry(t *testing.T) {
+	rel := renderDev(t, map[string]string{
+		"postgres.tls.source": "existingSecret", "postgres.instances.app.tls.existingSecret.name": "app-tls",
+		"postgres.tls.existingSecret.keys.certificate": "server.pem", "postgres.tls.existingSecret.keys.ca": "chain.pem",
+	})
+	for _, name := range []string{devInstance + "-test", "test-redis-test"} {
+		p := hookPod(t, rel, name)
+		script := p.Spec.Containers[0].Command[2]
+		assert.Contains(t, script, `for pair in "server certificate:/tls/server.crt" "CA:/tls/ca.crt"; do`, name)
+		assert.Contains(t, script, `[ "$left" -ge 7 ] || { echo "FAIL: the $what expires within 7 days: renew it"; exit 1; }`, name)
+	}
+	for _, v := range hookPod(t, rel, devInstance+"-test").Spec.Volumes {
+		if v.Name == "ca" {
+			assert.Equal(t, "app-tls", v.Secret.SecretName)
+			assert.Equal(t, []corev1.KeyToPath{{Key: "chain.pem", Path: "ca.crt"}, {Key: "server.pem", Path: "server.crt"}}, v.Secret.Items)
+		}
 	}
 }

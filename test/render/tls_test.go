@@ -233,16 +233,30 @@ func TestCertManagerIssuesTheClientCertificate(t *testing.T) {
 	assert.Empty(t, c.Spec.DNSNames)
 }
 
-// withNotAfter returns the installed objects with the server certificate's recorded expiry moved.
-func withNotAfter(t *testing.T, objs []runtime.Object, secret string, notAfter string) []runtime.Object {
+// withServerCertificate returns the installed objects with the server certificate replaced by one
+// from the same CA that expires at notAfter, as if it had been issued that long ago.
+func withServerCertificate(t *testing.T, objs []runtime.Object, secret string, notAfter time.Time) []runtime.Object {
+	t.Helper()
+	ca, err := certs.Load(secretIn(t, objs, caName).Data["tls.crt"], secretIn(t, objs, caName).Data["tls.key"])
+	require.NoError(t, err)
+	s := secretIn(t, objs, secret)
+	old, err := certs.Parse(s.Data["tls.crt"])
+	require.NoError(t, err)
+	renewed, err := ca.Reissue(old, notAfter)
+	require.NoError(t, err)
+	s.Data["tls.crt"], s.Data["tls.key"] = renewed.CertPEM, renewed.KeyPEM
+	return objs
+}
+
+// secretIn is the Secret called name among objs.
+func secretIn(t *testing.T, objs []runtime.Object, name string) *corev1.Secret {
 	t.Helper()
 	for _, o := range objs {
-		if s, ok := o.(*corev1.Secret); ok && s.Name == secret {
-			s.Annotations["datastores.io/tls-not-after"] = notAfter
-			return objs
+		if s, ok := o.(*corev1.Secret); ok && s.Name == name {
+			return s
 		}
 	}
-	t.Fatalf("no Secret %s", secret)
+	t.Fatalf("no Secret %s", name)
 	return nil
 }
 
@@ -252,31 +266,31 @@ func TestGeneratedSecretRecordsItsExpiry(t *testing.T) {
 	recorded, err := time.Parse(time.RFC3339, s.Annotations["datastores.io/tls-not-after"])
 	require.NoError(t, err)
 	cert, _ := serverCert(t, rel, tlsSecret)
-	assert.WithinDuration(t, cert.NotAfter, recorded, time.Minute)
+	assert.Equal(t, cert.NotAfter.UTC(), recorded.UTC(), "read from the certificate itself")
 }
 
-// helm upgrade reissues, from the same CA, a certificate whose recorded expiry is within
-// renewBeforeDays (or unknown), and keeps one that is not.
+// helm upgrade reissues, from the same CA, a certificate that expires within renewBeforeDays (read
+// from the certificate, whatever its Secret says), and keeps one that does not.
 func TestGeneratedCertificateIsReissuedNearItsExpiry(t *testing.T) {
+	days := func(n int) time.Time { return time.Now().Add(time.Duration(n) * 24 * time.Hour) }
 	tests := []struct {
 		name     string
-		notAfter string
+		notAfter time.Time
 		set      map[string]string
 		reissued bool
 	}{
-		{"10 days left", time.Now().Add(10 * 24 * time.Hour).UTC().Format(time.RFC3339), nil, true},
-		{"100 days left", time.Now().Add(100 * 24 * time.Hour).UTC().Format(time.RFC3339), nil, false},
-		{"100 days left, renewal at 120", time.Now().Add(100 * 24 * time.Hour).UTC().Format(time.RFC3339), map[string]string{"global.tls.generate.renewBeforeDays": "120"}, true},
-		{"expired", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), nil, true},
-		{"no record (a Secret of an older chart)", "", nil, true},
+		{"10 days left", days(10), nil, true},
+		{"100 days left", days(100), nil, false},
+		{"100 days left, renewal at 120", days(100), map[string]string{"global.tls.generate.renewBeforeDays": "120"}, true},
+		{"expired", days(-1), nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			first := renderDev(t, nil)
-			existing := withNotAfter(t, installed(first), tlsSecret, tt.notAfter)
+			existing := withServerCertificate(t, installed(first), tlsSecret, tt.notAfter)
+			before := secretIn(t, existing, tlsSecret).Data["tls.crt"]
 			upgrade := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: existing, IsUpgrade: true, SetValues: tt.set})
 
-			before := chart.Get[*corev1.Secret](t, first, tlsSecret).Data["tls.crt"]
 			after := chart.Get[*corev1.Secret](t, upgrade, tlsSecret).Data["tls.crt"]
 			assert.Equal(t, tt.reissued, !bytes.Equal(before, after))
 			assert.Equal(t, chart.Get[*corev1.Secret](t, first, caName).Data, chart.Get[*corev1.Secret](t, upgrade, caName).Data, "the CA stays")
@@ -285,6 +299,20 @@ func TestGeneratedCertificateIsReissuedNearItsExpiry(t *testing.T) {
 			assert.NoError(t, err)
 		})
 	}
+}
+
+// A Secret without the record of the CA that signed it (a Secret of an older chart) is reissued
+// once, so that from then on every certificate is known to chain to the CA that signs.
+func TestGeneratedCertificateWithoutSignerRecordIsReissued(t *testing.T) {
+	existing := installed(renderDev(t, nil))
+	old := secretIn(t, existing, tlsSecret)
+	signer := old.Annotations["datastores.io/tls-ca"]
+	require.NotEmpty(t, signer)
+	delete(old.Annotations, "datastores.io/tls-ca")
+	upgrade := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: existing, IsUpgrade: true})
+
+	assert.NotEqual(t, old.Data["tls.crt"], chart.Get[*corev1.Secret](t, upgrade, tlsSecret).Data["tls.crt"])
+	assert.Equal(t, signer, chart.Get[*corev1.Secret](t, upgrade, tlsSecret).Annotations["datastores.io/tls-ca"], "the same CA signs")
 }
 
 // When the CA Secret is gone (deleted, or replaced by hand), the new CA signs new server
@@ -353,7 +381,7 @@ func TestCertManagerPrivateKeyRotationPolicy(t *testing.T) {
 	}
 }
 
-// NOTES tell when each generated certificate expires: the date recorded on its Secret.
+// NOTES tell when each generated certificate expires.
 func TestNotesShowWhenGeneratedCertificatesExpire(t *testing.T) {
 	rel := renderDev(t, nil)
 	for _, secret := range []string{tlsSecret, "test-redis-tls"} {
@@ -363,4 +391,33 @@ func TestNotesShowWhenGeneratedCertificatesExpire(t *testing.T) {
 	}
 	assert.Equal(t, 2, strings.Count(rel.Notes, "certificate expires "), "one line per server")
 	assert.Contains(t, rel.Notes, "helm upgrade renews it 30 days before")
+}
+
+// For certificates the chart does not make, NOTES read the expiry from the Secret in the cluster,
+// and warn within 7 days of it.
+func TestNotesShowWhenExistingCertificatesExpire(t *testing.T) {
+	ca, err := certs.NewCA("user CA")
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		expires time.Time
+		warn    bool
+	}{
+		{"far", time.Now().Add(90 * 24 * time.Hour), false},
+		{"within 7 days", time.Now().Add(5 * 24 * time.Hour), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server, err := ca.Reissue(&x509.Certificate{DNSNames: []string{"localhost"}}, tt.expires)
+			require.NoError(t, err)
+			secret := &corev1.Secret{Data: map[string][]byte{"tls.crt": server.CertPEM, "tls.key": server.KeyPEM, "ca.crt": ca.CertPEM}}
+			secret.Name, secret.Namespace = "app-tls", "datastores"
+			rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: []runtime.Object{secret}, SetValues: map[string]string{
+				"postgres.tls.source": "existingSecret", "postgres.instances.app.tls.existingSecret.name": "app-tls",
+			}})
+			line := "certificate expires " + server.Cert.NotAfter.UTC().Format(time.RFC3339) + "; renew it in Secret app-tls"
+			assert.Contains(t, rel.Notes, line)
+			assert.Equal(t, tt.warn, strings.Contains(rel.Notes, line+" -- WARNING: within 7 days (helm test fails)"))
+		})
+	}
 }

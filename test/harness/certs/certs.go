@@ -67,9 +67,15 @@ type Pair struct {
 	Key             *ecdsa.PrivateKey
 }
 
-// NewCA makes a self-signed CA.
+// NewCA makes a self-signed CA, valid for a day.
 func NewCA(commonName string) (*Pair, error) {
+	return NewCAUntil(commonName, time.Time{})
+}
+
+// NewCAUntil makes a self-signed CA that expires at notAfter.
+func NewCAUntil(commonName string, notAfter time.Time) (*Pair, error) {
 	return issue(&x509.Certificate{
+		NotAfter:              notAfter,
 		Subject:               pkix.Name{CommonName: commonName},
 		IsCA:                  true,
 		BasicConstraintsValid: true,
@@ -85,6 +91,19 @@ func (ca *Pair) Server(commonName string, dnsNames []string, ips ...net.IP) (*Pa
 		IPAddresses: ips,
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca)
+}
+
+// Reissue signs a certificate with the names and usages of old that expires at notAfter: what a
+// renewal makes, or, with a date in the near past or future, a certificate about to expire.
+func (ca *Pair) Reissue(old *x509.Certificate, notAfter time.Time) (*Pair, error) {
+	return issue(&x509.Certificate{
+		Subject:     old.Subject,
+		DNSNames:    old.DNSNames,
+		IPAddresses: old.IPAddresses,
+		KeyUsage:    old.KeyUsage,
+		ExtKeyUsage: old.ExtKeyUsage,
+		NotAfter:    notAfter,
 	}, ca)
 }
 
@@ -108,7 +127,12 @@ func issue(tmpl *x509.Certificate, parent *Pair) (*Pair, error) {
 	}
 	tmpl.SerialNumber = serial
 	tmpl.NotBefore = time.Now().Add(-time.Hour)
-	tmpl.NotAfter = time.Now().Add(24 * time.Hour)
+	if tmpl.NotAfter.IsZero() {
+		tmpl.NotAfter = time.Now().Add(24 * time.Hour)
+	}
+	if tmpl.NotAfter.Before(tmpl.NotBefore) {
+		tmpl.NotBefore = tmpl.NotAfter.Add(-time.Hour)
+	}
 	signer, signerKey := tmpl, key
 	if parent != nil {
 		signer, signerKey = parent.Cert, parent.Key

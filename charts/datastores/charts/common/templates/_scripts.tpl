@@ -125,3 +125,22 @@ cert_summary() {
   echo "sha256 $(cert_sha256 "$1"), expires $(cert_not_after "$1" || true) UTC"
 }
 {{- end -}}
+
+
+{{/*
+helm test's expiry check: prints the server certificate's and the CA's fingerprint and expiry,
+and fails when either expires within 7 days. It reads the server's TLS Secret (the certificate
+the tls-reloader keeps the server serving), mounted as /tls/server.crt and /tls/ca.crt (the
+first certificate of a bundle: the CA that signs).
+*/}}
+{{- define "common.scripts.checkExpiry" -}}
+{{ include "common.scripts.certFunctions" . }}
+for pair in "server certificate:/tls/server.crt" "CA:/tls/ca.crt"; do
+  what="${pair%%:*}"
+  file="${pair#*:}"
+  left="$(cert_days_left "$file")" || { echo "FAIL: cannot read the expiry of the $what ($file)"; exit 1; }
+  echo "$what: $(cert_summary "$file"), $left days left"
+  [ "$left" -ge 7 ] || { echo "FAIL: the $what expires within 7 days: renew it"; exit 1; }
+done
+echo "ok: no certificate expires within 7 days"
+{{- end -}}

@@ -56,41 +56,145 @@ Usage: {{ include "common.tls.dnsNames" (dict "context" $ "services" (list $svc 
 {{- end -}}
 
 {{/*
-The release CA as JSON {"cert", "key"} (base64 PEM). Looked up from the CA Secret when it exists;
-otherwise generated once and remembered in .Release, the one map every template of every subchart
-shares during a render, so PostgreSQL and Redis certificates are signed by the same CA.
+The release CA, as JSON:
+  cert, key   the CA that signs server and client certificates now (base64 PEM)
+  bundle      what clients must trust (base64 PEM): the signing CA, the next one once it is
+              published, the previous one until it expires
+  next        {cert, key, published}: the CA that signs from the first upgrade caOverlapDays after
+              it was published (absent outside a rollover)
+  previous    the CA that signed before the last rollover (absent when none, or expired)
+  notAfter    the signing CA's expiry (RFC 3339)
+Looked up from the CA Secret and advanced one step per render, so every `helm upgrade` moves a
+rollover on by itself:
+  1. the signing CA expires within caRenewBeforeDays: a next CA is made and published beside it;
+  2. caOverlapDays later (time for every client to load the bundle), the next CA signs, and every
+     server certificate is reissued by it; the old CA stays in the bundle until it expires;
+  3. an expired previous CA leaves the bundle.
+A CA that expires within renewBeforeDays with no next CA (no upgrade ran during the window) is
+replaced at once: its certificates could not be renewed under it.
+Remembered in .Release, the one map every template of every subchart shares during a render, so
+PostgreSQL and Redis certificates are signed by the same CA.
 Usage: {{ $ca := include "common.tls.ca" $ | fromJson }}
 */}}
 {{- define "common.tls.ca" -}}
 {{- if not (hasKey .Release "datastoresCA") -}}
 {{- $secret := lookup "v1" "Secret" .Release.Namespace (include "common.names.caSecret" .) | default dict -}}
-{{- $cert := dig "data" "tls.crt" "" $secret -}}
-{{- $key := dig "data" "tls.key" "" $secret -}}
-{{- if not (and $cert $key) -}}
-{{- $gen := (.Values.global).tls.generate -}}
-{{- $cn := printf "datastores %s/%s CA" .Release.Namespace .Release.Name -}}
+{{- $data := dig "data" dict $secret -}}
+{{- $gen := include "common.tls.generateSettings" . | fromJson -}}
+{{- $day := 86400 -}}
+{{- $now := now | unixEpoch | atoi -}}
+{{- $cur := dict "cert" (get $data "tls.crt") "key" (get $data "tls.key") -}}
+{{- $next := dict -}}
+{{- $previous := "" -}}
+{{- if not (and $cur.cert $cur.key) -}}
+{{- $cur = include "common.tls.newCA" . | fromJson -}}
+{{- else -}}
+{{- if and (get $data "next.crt") (get $data "next.key") -}}
+{{- $next = dict "cert" (get $data "next.crt") "key" (get $data "next.key") "published" (dig "metadata" "annotations" "datastores.io/ca-next-published" "" $secret) -}}
+{{- end -}}
+{{- $previous = get $data "previous.crt" | default "" -}}
+{{- $left := include "common.tls.secondsLeft" $cur.cert | atoi -}}
+{{- if and (not $next) (lt $left (mul $gen.caRenewBeforeDays $day)) -}}
+{{- $next = include "common.tls.newCA" . | fromJson -}}
+{{- $_ := set $next "published" (dateInZone "2006-01-02T15:04:05Z07:00" now "UTC") -}}
+{{- end -}}
+{{- if $next -}}
+{{- $published := toDate "2006-01-02T15:04:05Z07:00" $next.published | unixEpoch | atoi -}}
+{{- if or (ge (sub $now $published) (mul $gen.caOverlapDays $day)) (lt $left (mul $gen.renewBeforeDays $day)) -}}
+{{- $previous = $cur.cert -}}
+{{- $cur = dict "cert" $next.cert "key" $next.key -}}
+{{- $next = dict -}}
+{{- end -}}
+{{- end -}}
+{{- if and $previous (le (include "common.tls.secondsLeft" $previous | atoi) 0) -}}
+{{- $previous = "" -}}
+{{- end -}}
+{{- end -}}
+{{- $bundle := b64dec $cur.cert -}}
+{{- with $next.cert }}{{ $bundle = printf "%s%s" $bundle (b64dec .) }}{{ end -}}
+{{- with $previous }}{{ $bundle = printf "%s%s" $bundle (b64dec .) }}{{ end -}}
+{{- $ca := dict "cert" $cur.cert "key" $cur.key "bundle" (b64enc $bundle) "notAfter" (include "common.tls.notAfter" $cur.cert) -}}
+{{- with $next }}{{ $_ := set $ca "next" . }}{{ end -}}
+{{- with $previous }}{{ $_ := set $ca "previous" . }}{{ end -}}
+{{- $_ := set .Release "datastoresCA" $ca -}}
+{{- end -}}
+{{- toJson .Release.datastoresCA -}}
+{{- end -}}
+
+{{/*
+A new release CA as JSON {cert, key} (base64 PEM). Its name carries the day it was made, so the
+CAs of a rollover, both in the bundle, are told apart by name as well as by key identifier.
+*/}}
+{{- define "common.tls.newCA" -}}
+{{- $gen := include "common.tls.generateSettings" . | fromJson -}}
+{{- $cn := printf "datastores CA %s %s/%s" (dateInZone "2006-01-02" now "UTC") .Release.Namespace .Release.Name | trunc 64 -}}
 {{- $ca := dict -}}
 {{- if eq $gen.keyAlgorithm "rsa" -}}
 {{- $ca = genCA $cn (int $gen.caValidityDays) -}}
 {{- else -}}
 {{- $ca = genCAWithKey $cn (int $gen.caValidityDays) (genPrivateKey "ecdsa") -}}
 {{- end -}}
-{{- $cert = $ca.Cert | b64enc -}}
-{{- $key = $ca.Key | b64enc -}}
-{{- end -}}
-{{- $_ := set .Release "datastoresCA" (dict "cert" $cert "key" $key) -}}
-{{- end -}}
-{{- toJson .Release.datastoresCA -}}
+{{- toJson (dict "cert" ($ca.Cert | b64enc) "key" ($ca.Key | b64enc)) -}}
 {{- end -}}
 
 {{/*
-A certificate signed by the release CA, as JSON {"tls.crt", "tls.key", "ca.crt"} (base64) and
-"notAfter" (RFC 3339), for the Secret .secret. The Secret in the cluster is reused when it was
-issued for the same names (its annotation datastores.io/tls-names holds their checksum) by the
-current CA and expires more than global.tls.generate.renewBeforeDays from now (annotation
-datastores.io/tls-not-after), so upgrades keep certificates, and a new Service name, a new CA or
-a certificate near its end gets a new certificate. The result is remembered for the render, so
-the Secret and the pod's checksum annotation see the same certificate.
+global.tls.generate with its defaults, as JSON (the umbrella chart's values.yaml holds the same
+defaults; a subchart installed alone has none).
+*/}}
+{{- define "common.tls.generateSettings" -}}
+{{- $gen := dig "tls" "generate" dict (.Values.global | default dict) -}}
+{{- $out := dict "keyAlgorithm" "ecdsa" "caValidityDays" 3650 "certificateValidityDays" 825 "renewBeforeDays" 30 "caRenewBeforeDays" 365 "caOverlapDays" 30 -}}
+{{- range $k, $v := $gen -}}
+{{- if not (kindIs "invalid" $v) }}{{ $_ := set $out $k $v }}{{ end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+The expiry (notAfter, RFC 3339 in UTC) of the first certificate in a base64 PEM, as Secrets hold
+it; empty when there is none. Read from the certificate itself: in DER, the validity is a SEQUENCE
+of two times, UTCTime (tag 0x17, 13 bytes) or GeneralizedTime (tag 0x18, 15 bytes), a byte
+pattern nothing before it in a certificate matches.
+*/}}
+{{- define "common.tls.notAfter" -}}
+{{- $pem := b64dec (toString .) -}}
+{{- $body := regexFind "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----" $pem | replace "-----BEGIN CERTIFICATE-----" "" | replace "-----END CERTIFICATE-----" "" | nospace -}}
+{{- $v := regexFind "\\x17\\x0d[0-9]{12}Z\\x17\\x0d[0-9]{12}Z|\\x17\\x0d[0-9]{12}Z\\x18\\x0f[0-9]{14}Z|\\x18\\x0f[0-9]{14}Z\\x18\\x0f[0-9]{14}Z" (b64dec $body) -}}
+{{- if $v -}}
+{{- $end := regexReplaceAll "^.*Z[\\x17\\x18].(.*)Z$" $v "${1}" -}}
+{{- if eq (len $end) 12 -}}
+{{- $end = printf "%s%s" (ternary "19" "20" (ge (atoi (substr 0 2 $end)) 50)) $end -}}
+{{- end -}}
+{{- printf "%s-%s-%sT%s:%s:%sZ" (substr 0 4 $end) (substr 4 6 $end) (substr 6 8 $end) (substr 8 10 $end) (substr 10 12 $end) (substr 12 14 $end) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Seconds from now until the first certificate of a base64 PEM expires; negative once it has, and
+for something that is not a certificate.
+*/}}
+{{- define "common.tls.secondsLeft" -}}
+{{- include "common.tls.secondsUntil" (include "common.tls.notAfter" .) -}}
+{{- end -}}
+
+{{/* Seconds from now until an RFC 3339 time; -1 for an empty one. */}}
+{{- define "common.tls.secondsUntil" -}}
+{{- with . -}}
+{{- sub (toDate "2006-01-02T15:04:05Z07:00" . | unixEpoch | atoi) (now | unixEpoch | atoi) -}}
+{{- else -}}
+-1
+{{- end -}}
+{{- end -}}
+
+{{/*
+A certificate signed by the release CA, as JSON {"tls.crt", "tls.key", "ca.crt"} (base64),
+"notAfter" (RFC 3339) and "signer" (the signing CA's fingerprint), for the Secret .secret. The
+Secret in the cluster is reused when it was issued for the same names (annotation
+datastores.io/tls-names) by the CA that signs now (annotation datastores.io/tls-ca) and its
+certificate expires more than global.tls.generate.renewBeforeDays from now; its ca.crt always
+becomes the current bundle. So upgrades keep certificates, while a new Service name, a new CA or a
+certificate near its end gets a new one. A certificate never outlives the CA that signs it. The
+result is remembered for the render, so the Secret and the pod's checksum annotation agree.
 Usage: {{ include "common.tls.signedCertificate" (dict "context" $ "secret" $name "commonName" $cn "dnsNames" $dns "ipAddresses" (list "127.0.0.1")) | fromJson }}
 */}}
 {{- define "common.tls.signedCertificate" -}}
@@ -102,27 +206,25 @@ Usage: {{ include "common.tls.signedCertificate" (dict "context" $ "secret" $nam
 {{- $sum := include "common.tls.namesChecksum" . -}}
 {{- $existing := lookup "v1" "Secret" .context.Release.Namespace .secret | default dict -}}
 {{- $data := dig "data" dict $existing -}}
+{{- $annotations := dig "metadata" "annotations" dict $existing -}}
 {{- $ca := include "common.tls.ca" .context | fromJson -}}
-{{- $gen := (.context.Values.global).tls.generate -}}
-{{- /* Reused only while it is for the same names, signed by the current CA, and more than
-renewBeforeDays from expiry (recorded on the Secret when it was issued; a Secret without the
-record is reissued once). */ -}}
-{{- $renewDays := int (ternary 30 $gen.renewBeforeDays (kindIs "invalid" $gen.renewBeforeDays)) -}}
-{{- $notAfter := dig "metadata" "annotations" "datastores.io/tls-not-after" "" $existing -}}
-{{- $left := sub (toDate "2006-01-02T15:04:05Z07:00" $notAfter | unixEpoch | atoi) (now | unixEpoch | atoi) -}}
-{{- if and (eq (dig "metadata" "annotations" "datastores.io/tls-names" "" $existing) $sum) (get $data "tls.crt") (get $data "tls.key") (eq (get $data "ca.crt") $ca.cert) (gt $left (mul $renewDays 86400)) -}}
-{{- $_ := set $memo .secret (dict "tls.crt" (get $data "tls.crt") "tls.key" (get $data "tls.key") "ca.crt" (get $data "ca.crt") "notAfter" $notAfter) -}}
+{{- $signer := $ca.cert | sha256sum | trunc 16 -}}
+{{- $gen := include "common.tls.generateSettings" .context | fromJson -}}
+{{- $left := include "common.tls.secondsLeft" (get $data "tls.crt") | atoi -}}
+{{- if and (eq (get $annotations "datastores.io/tls-names") $sum) (eq (get $annotations "datastores.io/tls-ca") $signer) (get $data "tls.key") (gt $left (mul $gen.renewBeforeDays 86400)) -}}
+{{- $_ := set $memo .secret (dict "tls.crt" (get $data "tls.crt") "tls.key" (get $data "tls.key") "ca.crt" $ca.bundle "notAfter" (include "common.tls.notAfter" (get $data "tls.crt")) "signer" $signer) -}}
 {{- else -}}
-{{- $signer := buildCustomCert $ca.cert $ca.key -}}
-{{- $days := int $gen.certificateValidityDays -}}
+{{- $issuer := buildCustomCert $ca.cert $ca.key -}}
+{{- /* At most the CA's remaining life: a certificate valid after its CA is not. */ -}}
+{{- $days := min (int $gen.certificateValidityDays) (div (include "common.tls.secondsLeft" $ca.cert | atoi) 86400) | int -}}
 {{- $cert := dict -}}
 {{- if eq $gen.keyAlgorithm "rsa" -}}
-{{- $cert = genSignedCert .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $signer -}}
+{{- $cert = genSignedCert .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $issuer -}}
 {{- else -}}
-{{- $cert = genSignedCertWithKey .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $signer (genPrivateKey "ecdsa") -}}
+{{- $cert = genSignedCertWithKey .commonName (.ipAddresses | default list) (.dnsNames | default list) $days $issuer (genPrivateKey "ecdsa") -}}
 {{- end -}}
-{{- $expires := dateInZone "2006-01-02T15:04:05Z07:00" (now | dateModify (printf "+%dh" (mul $days 24))) "UTC" -}}
-{{- $_ := set $memo .secret (dict "tls.crt" ($cert.Cert | b64enc) "tls.key" ($cert.Key | b64enc) "ca.crt" $ca.cert "notAfter" $expires) -}}
+{{- $crt := $cert.Cert | b64enc -}}
+{{- $_ := set $memo .secret (dict "tls.crt" $crt "tls.key" ($cert.Key | b64enc) "ca.crt" $ca.bundle "notAfter" (include "common.tls.notAfter" $crt) "signer" $signer) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson (get $memo .secret) -}}
@@ -255,6 +357,7 @@ metadata:
     {{- $labels | nindent 4 }}
   annotations:
     datastores.io/tls-names: {{ include "common.tls.namesChecksum" $cert | quote }}
+    datastores.io/tls-ca: {{ get $data "signer" | quote }}
     datastores.io/tls-not-after: {{ get $data "notAfter" | quote }}
 type: kubernetes.io/tls
 data:

@@ -202,7 +202,15 @@ Usage: {{ include "common.validate.global" . }}
 {{- $certDays := ternary 825 $gen.certificateValidityDays (kindIs "invalid" $gen.certificateValidityDays) -}}
 {{- include "common.validate.int" (dict "value" $certDays "path" "global.tls.generate.certificateValidityDays" "min" 1 "max" $caDays) -}}
 {{- /* At or beyond the validity, every upgrade would reissue every certificate. */ -}}
-{{- include "common.validate.int" (dict "value" (ternary 30 $gen.renewBeforeDays (kindIs "invalid" $gen.renewBeforeDays)) "path" "global.tls.generate.renewBeforeDays" "min" 1 "max" (sub (int $certDays) 1)) -}}
+{{- $renewDays := ternary 30 $gen.renewBeforeDays (kindIs "invalid" $gen.renewBeforeDays) -}}
+{{- include "common.validate.int" (dict "value" $renewDays "path" "global.tls.generate.renewBeforeDays" "min" 1 "max" (sub (int $certDays) 1)) -}}
+{{- /* The CA rollover (common.tls.ca): the next CA is published caRenewBeforeDays before the
+current one expires and signs caOverlapDays later, which must still leave the current CA more
+than renewBeforeDays, or certificates would have to be renewed under a CA about to expire. */ -}}
+{{- $caRenew := ternary 365 $gen.caRenewBeforeDays (kindIs "invalid" $gen.caRenewBeforeDays) -}}
+{{- include "common.validate.int" (dict "value" $caRenew "path" "global.tls.generate.caRenewBeforeDays" "min" (add (int $renewDays) 1) "max" (sub (int $caDays) 1)) -}}
+{{- $overlap := ternary 30 $gen.caOverlapDays (kindIs "invalid" $gen.caOverlapDays) -}}
+{{- include "common.validate.int" (dict "value" $overlap "path" "global.tls.generate.caOverlapDays" "min" 0 "max" (sub (sub (int $caRenew) (int $renewDays)) 1)) -}}
 {{- end -}}
 
 {{/*
