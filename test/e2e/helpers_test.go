@@ -89,6 +89,9 @@ func install(t *testing.T, e *env, name, valuesFile string, set map[string]strin
 // upgrade runs helm upgrade with the install's values plus set.
 func (r *release) upgrade(t *testing.T, set map[string]string) {
 	t.Helper()
+	if r.opts.SetValues == nil {
+		r.opts.SetValues = map[string]string{}
+	}
 	for k, v := range set {
 		r.opts.SetValues[k] = v
 	}

@@ -217,6 +217,7 @@ func TestCARolloverSettingsAreChecked(t *testing.T) {
 		{"rollover starts after the renewal window", map[string]string{"global.tls.generate.caRenewBeforeDays": "20"}, "global.tls.generate.caRenewBeforeDays is 20: give a whole number from 31 to 3649"},
 		{"overlap too long", map[string]string{"global.tls.generate.caOverlapDays": "340"}, "global.tls.generate.caOverlapDays is 340: give a whole number from 0 to 334"},
 		{"rollover as long as the CA", map[string]string{"global.tls.generate.caRenewBeforeDays": "3650"}, "global.tls.generate.caRenewBeforeDays"},
+		{"a rotation token with a line break", map[string]string{"global.tls.generate.rotateCA": "a\nb"}, "rotateCA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,4 +236,25 @@ func TestNotesShowTheCARollover(t *testing.T) {
 	assert.Contains(t, rel.Notes, "from the first helm upgrade after "+days(20).UTC().Format("2006-01-02"))
 
 	assert.NotContains(t, renderDev(t, nil).Notes, "CA rollover")
+}
+
+// A new rotateCA value starts a rollover at once, whatever the CA's age; the value is recorded,
+// so the next upgrade with the same value starts no other.
+func TestRotateCAStartsARolloverOnce(t *testing.T) {
+	current := newCA(t, "current", days(3000))
+	rel := upgradeWith(t, installedWithCA(t, caState{current: current}), map[string]string{"global.tls.generate.rotateCA": "2026-12-04"})
+	ca := chart.Get[*corev1.Secret](t, rel, caName)
+	require.NotEmpty(t, ca.Data["next.crt"], "the next CA is published")
+	assert.Equal(t, current.CertPEM, ca.Data["tls.crt"])
+	assert.Equal(t, "2026-12-04", ca.Annotations["datastores.io/ca-rotate"])
+
+	// After the switch, the same value must not start another rollover.
+	objs := installedWithCA(t, caState{current: newCA(t, "next", days(3650)), previous: current})
+	secretIn(t, objs, caName).Annotations["datastores.io/ca-rotate"] = "2026-12-04"
+	again := chart.Get[*corev1.Secret](t, upgradeWith(t, objs, map[string]string{"global.tls.generate.rotateCA": "2026-12-04"}), caName)
+	assert.Empty(t, again.Data["next.crt"])
+
+	fresh := chart.Get[*corev1.Secret](t, renderDev(t, map[string]string{"global.tls.generate.rotateCA": "2026-12-04"}), caName)
+	assert.Empty(t, fresh.Data["next.crt"], "a new install has nothing to rotate")
+	assert.Equal(t, "2026-12-04", fresh.Annotations["datastores.io/ca-rotate"])
 }

@@ -70,6 +70,7 @@ rollover on by itself:
   2. caOverlapDays later (time for every client to load the bundle), the next CA signs, and every
      server certificate is reissued by it; the old CA stays in the bundle until it expires;
   3. an expired previous CA leaves the bundle.
+A new value of global.tls.generate.rotateCA (recorded on the CA Secret) starts step 1 at once.
 A CA that expires within renewBeforeDays with no next CA (no upgrade ran during the window) is
 replaced at once: its certificates could not be renewed under it.
 Remembered in .Release, the one map every template of every subchart shares during a render, so
@@ -94,7 +95,8 @@ Usage: {{ $ca := include "common.tls.ca" $ | fromJson }}
 {{- end -}}
 {{- $previous = get $data "previous.crt" | default "" -}}
 {{- $left := include "common.tls.secondsLeft" $cur.cert | atoi -}}
-{{- if and (not $next) (lt $left (mul $gen.caRenewBeforeDays $day)) -}}
+{{- $asked := and $gen.rotateCA (ne (toString $gen.rotateCA) (dig "metadata" "annotations" "datastores.io/ca-rotate" "" $secret)) -}}
+{{- if and (not $next) (or $asked (lt $left (mul $gen.caRenewBeforeDays $day))) -}}
 {{- $next = include "common.tls.newCA" . | fromJson -}}
 {{- $_ := set $next "published" (dateInZone "2006-01-02T15:04:05Z07:00" now "UTC") -}}
 {{- end -}}
@@ -113,7 +115,7 @@ Usage: {{ $ca := include "common.tls.ca" $ | fromJson }}
 {{- $bundle := b64dec $cur.cert -}}
 {{- with $next.cert }}{{ $bundle = printf "%s%s" $bundle (b64dec .) }}{{ end -}}
 {{- with $previous }}{{ $bundle = printf "%s%s" $bundle (b64dec .) }}{{ end -}}
-{{- $ca := dict "cert" $cur.cert "key" $cur.key "bundle" (b64enc $bundle) "notAfter" (include "common.tls.notAfter" $cur.cert) -}}
+{{- $ca := dict "cert" $cur.cert "key" $cur.key "bundle" (b64enc $bundle) "notAfter" (include "common.tls.notAfter" $cur.cert) "rotate" (toString ($gen.rotateCA | default "")) -}}
 {{- with $next }}{{ $_ := set $ca "next" . }}{{ end -}}
 {{- with $previous }}{{ $_ := set $ca "previous" . }}{{ end -}}
 {{- $_ := set .Release "datastoresCA" $ca -}}
@@ -143,7 +145,7 @@ defaults; a subchart installed alone has none).
 */}}
 {{- define "common.tls.generateSettings" -}}
 {{- $gen := dig "tls" "generate" dict (.Values.global | default dict) -}}
-{{- $out := dict "keyAlgorithm" "ecdsa" "caValidityDays" 3650 "certificateValidityDays" 825 "renewBeforeDays" 30 "caRenewBeforeDays" 365 "caOverlapDays" 30 -}}
+{{- $out := dict "keyAlgorithm" "ecdsa" "caValidityDays" 3650 "certificateValidityDays" 825 "renewBeforeDays" 30 "caRenewBeforeDays" 365 "caOverlapDays" 30 "rotateCA" "" -}}
 {{- range $k, $v := $gen -}}
 {{- if not (kindIs "invalid" $v) }}{{ $_ := set $out $k $v }}{{ end -}}
 {{- end -}}

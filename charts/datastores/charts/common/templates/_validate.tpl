@@ -40,6 +40,9 @@ check parses only its own. */}}
 {{- define "common.validate.formats.timeZone" -}}
 {"re": "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "max": 64, "hint": "an IANA time zone such as Europe/Madrid"}
 {{- end -}}
+{{- define "common.validate.formats.token" -}}
+{"re": "^[A-Za-z0-9]([A-Za-z0-9._:-]*[A-Za-z0-9])?$", "max": 63, "hint": "a short token of letters, digits, '.', '_', ':' and '-' (a date such as 2026-12-04)"}
+{{- end -}}
 {{- define "common.validate.formats.pullPolicy" -}}
 {"re": "^(Always|IfNotPresent|Never)$", "max": 12, "hint": "Always, IfNotPresent or Never"}
 {{- end -}}
@@ -209,6 +212,7 @@ current one expires and signs caOverlapDays later, which must still leave the cu
 than renewBeforeDays, or certificates would have to be renewed under a CA about to expire. */ -}}
 {{- $caRenew := ternary 365 $gen.caRenewBeforeDays (kindIs "invalid" $gen.caRenewBeforeDays) -}}
 {{- include "common.validate.int" (dict "value" $caRenew "path" "global.tls.generate.caRenewBeforeDays" "min" (add (int $renewDays) 1) "max" (sub (int $caDays) 1)) -}}
+{{- include "common.validate.format" (dict "value" $gen.rotateCA "path" "global.tls.generate.rotateCA" "format" "token" "optional" true) -}}
 {{- $overlap := ternary 30 $gen.caOverlapDays (kindIs "invalid" $gen.caOverlapDays) -}}
 {{- include "common.validate.int" (dict "value" $overlap "path" "global.tls.generate.caOverlapDays" "min" 0 "max" (sub (sub (int $caRenew) (int $renewDays)) 1)) -}}
 {{- end -}}
