@@ -77,7 +77,8 @@ func TestNotesExplainVerifiedConnections(t *testing.T) {
 	assert.Contains(t, notes, "alert-processor: host bakery-postgres-alert-processor.bakery-ia.svc.cluster.local:5432  database alert_processor_db  user alert_processor_user")
 	assert.Contains(t, notes, "sslmode=verify-full sslrootcert=ca.crt")
 	assert.Contains(t, notes, "get configmap bakery-datastores-ca")
-	assert.Contains(t, notes, "asyncpg takes ssl=<SSLContext>, not sslmode")
+	assert.Contains(t, notes, "sqlalchemy-asyncpg-uri")
+	assert.Contains(t, notes, "asyncpg: also PGSSLROOTCERT=/etc/datastores/ca.crt")
 }
 
 func TestSubchartsCanBeDisabled(t *testing.T) {

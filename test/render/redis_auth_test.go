@@ -28,12 +28,14 @@ func TestRedisPasswordIsGeneratedAndKept(t *testing.T) {
 	assert.Equal(t, "the-password-of-the-first-install", string(chart.Get[*corev1.Secret](t, upgraded, redisName+"-auth").Data["password"]))
 }
 
-// Clients get a connection URL that verifies the server; the password stays a separate key.
+// Clients get a rediss:// URL with the password, the form go-redis, redis-py and redis-cli all
+// parse (no ssl_cert_reqs, which go-redis refuses), and the CA beside it.
 func TestRedisConnectionURLVerifiesTheServer(t *testing.T) {
-	s := chart.Get[*corev1.Secret](t, renderDev(t, nil), redisName+"-auth")
+	rel := renderDev(t, nil)
+	s := chart.Get[*corev1.Secret](t, rel, redisName+"-auth")
 
-	assert.Equal(t, "rediss://test-redis.datastores.svc.cluster.local:6379/0?ssl_cert_reqs=required", string(s.Data["url"]))
-	assert.NotContains(t, string(s.Data["url"]), string(s.Data["password"]))
+	assert.Equal(t, "rediss://default:"+string(s.Data["password"])+"@test-redis.datastores.svc.cluster.local:6379/0", string(s.Data["url"]))
+	assert.Equal(t, chart.Get[*corev1.Secret](t, rel, caName).Data["ca.crt"], s.Data["ca.crt"])
 }
 
 func TestRedisStartScriptWritesHashedUsers(t *testing.T) {
@@ -86,8 +88,10 @@ func TestRedisACLUsersGetTheirOwnSecrets(t *testing.T) {
 	orders := chart.Get[*corev1.Secret](t, rel, redisName+"-user-orders")
 	assert.Equal(t, "orders", string(orders.Data["username"]))
 	assert.GreaterOrEqual(t, len(orders.Data["password"]), 32)
-	_, rendered := chart.Find[*corev1.Secret](rel, redisName+"-user-sessions")
-	assert.False(t, rendered, "an existing Secret is used, not made")
+	sessions := chart.Get[*corev1.Secret](t, rel, redisName+"-user-sessions")
+	assert.NotContains(t, sessions.Data, "secret", "the existing Secret keeps the password; this one only connects")
+	assert.Contains(t, sessions.Annotations, "datastores.io/incomplete", "its password was not found at render time")
+	assert.NotContains(t, sessions.Data, "url")
 
 	assert.Equal(t, []corev1.KeyToPath{{Key: "password", Path: "password"}}, volume(t, sts, "user-orders").Secret.Items)
 	assert.Equal(t, "sessions-redis", volume(t, sts, "user-sessions").Secret.SecretName)

@@ -61,6 +61,8 @@ func TestGeneratedPasswordsAreReusedOnUpgrade(t *testing.T) {
 	assert.Equal(t, "admin-password-from-the-first-install", string(s.Data["postgres-password"]))
 }
 
+// With auth.existingSecret the passwords stay in that Secret, which the pods mount; the chart's
+// Secret of the instance only connects (and has no superuser password).
 func TestExistingPasswordSecretIsMountedNotRendered(t *testing.T) {
 	rel := renderDev(t, map[string]string{
 		"postgres.instances.app.auth.existingSecret":   "app-db-credentials",
@@ -68,8 +70,10 @@ func TestExistingPasswordSecretIsMountedNotRendered(t *testing.T) {
 		"postgres.instances.app.auth.adminPasswordKey": "superuser-password",
 	})
 
-	_, rendered := chart.Find[*corev1.Secret](rel, authSecret)
-	assert.False(t, rendered)
+	connection := chart.Get[*corev1.Secret](t, rel, authSecret)
+	assert.NotContains(t, connection.Data, "superuser-password")
+	assert.NotContains(t, connection.Data, "app-password")
+	assert.Equal(t, "app_user", string(connection.Data["username"]))
 	creds := volume(t, chart.Get[*appsv1.StatefulSet](t, rel, devInstance), "credentials")
 	assert.Equal(t, "app-db-credentials", creds.Secret.SecretName)
 	assert.ElementsMatch(t, []corev1.KeyToPath{{Key: "app-password", Path: "password"}, {Key: "superuser-password", Path: "postgres-password"}}, creds.Secret.Items)

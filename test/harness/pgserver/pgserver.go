@@ -317,6 +317,9 @@ func appUser(c corev1.Container) string {
 	return ""
 }
 
+// Bin is the directory of the server's binaries (psql among them).
+func (srv *Server) Bin() string { return srv.bin }
+
 // Pid is the postmaster's process id (the container runs postgres itself).
 func (srv *Server) Pid() int { return srv.daemon.Pid() }
 

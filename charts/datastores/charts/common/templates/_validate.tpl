@@ -43,6 +43,9 @@ check parses only its own. */}}
 {{- define "common.validate.formats.token" -}}
 {"re": "^[A-Za-z0-9]([A-Za-z0-9._:-]*[A-Za-z0-9])?$", "max": 63, "hint": "a short token of letters, digits, '.', '_', ':' and '-' (a date such as 2026-12-04)"}
 {{- end -}}
+{{- define "common.validate.formats.path" -}}
+{"re": "^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$", "max": 255, "hint": "an absolute file path of letters, digits, '.', '_', '-' and '/'"}
+{{- end -}}
 {{- define "common.validate.formats.pullPolicy" -}}
 {"re": "^(Always|IfNotPresent|Never)$", "max": 12, "hint": "Always, IfNotPresent or Never"}
 {{- end -}}
@@ -195,6 +198,7 @@ Usage: {{ include "common.validate.global" . }}
 {{- range $n, $s := concat ($g.imagePullSecrets | default list) (.Values.imagePullSecrets | default list) -}}
 {{- include "common.validate.format" (dict "value" (ternary (get (ternary $s dict (kindIs "map" $s)) "name") $s (kindIs "map" $s)) "path" (printf "imagePullSecrets[%d]" $n) "format" "dnsSubdomain") -}}
 {{- end -}}
+{{- include "common.validate.format" (dict "value" (dig "connection" "caFile" "/etc/datastores/ca.crt" $g) "path" "global.connection.caFile" "format" "path") -}}
 {{- $gen := dig "tls" "generate" dict $g -}}
 {{- if not (has ($gen.keyAlgorithm | default "ecdsa") (list "ecdsa" "rsa")) -}}
 {{- fail (printf "global.tls.generate.keyAlgorithm is %v: use ecdsa or rsa" $gen.keyAlgorithm) -}}
@@ -280,8 +284,11 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- $v := get $s.auth $k -}}
 {{- $p := include "common.validate.at" (list $ (printf "auth.%s" $k)) -}}
 {{- include "common.validate.format" (dict "value" $v "path" $p "format" "secretKey") -}}
-{{- if has $v (list "username" "database" "host" "port" "url" "uri" "jdbc-url" "sslmode") -}}
+{{- if and (not $s.auth.existingSecret) (has $v (include "common.connection.reservedKeys" . | fromJsonArray)) -}}
 {{- fail (printf "%s is %q: the chart writes that key of the Secret with connection details, so the password would be replaced or published; choose another key, e.g. password" $p $v) -}}
+{{- end -}}
+{{- if and (not $s.auth.existingSecret) (eq $v "password") (ne $k (first $.passwordKeys)) -}}
+{{- fail (printf "%s is \"password\": that key holds the application user's password in the connection Secret; choose another key, e.g. postgres-password" $p) -}}
 {{- end -}}
 {{- if hasKey $seen $v -}}
 {{- fail (printf "%s is %q, the same key as %s: two users would share one password; give each its own key" $p $v (get $seen $v)) -}}

@@ -26,6 +26,7 @@ template reads it with
 {{- $_ = set $s "fullname" $full -}}
 {{- $_ = set $s "headlessService" (printf "%s-hl" $full) -}}
 {{- $_ = set $s "authSecret" ($s.auth.existingSecret | default (printf "%s-auth" $full)) -}}
+{{- $_ = set $s "connectionSecret" (printf "%s-auth" $full) -}}
 {{- $_ = set $s "tlsSecret" (ternary $s.tls.existingSecret.name (printf "%s-tls" $full) (eq $s.tls.source "existingSecret")) -}}
 {{- $_ = set $s "clientTlsSecret" (printf "%s-client-tls" $full) -}}
 {{- $_ = set $s "clientName" "redis-client" -}}
@@ -37,6 +38,7 @@ template reads it with
 {{- range $u := $s.auth.users -}}
 {{- $u = deepCopy $u -}}
 {{- $_ := set $u "secret" ($u.existingSecret | default (printf "%s-user-%s" $full $u.name)) -}}
+{{- $_ = set $u "connectionSecret" (printf "%s-user-%s" $full $u.name) -}}
 {{- $_ = set $u "passwordKey" ($u.passwordKey | default "password") -}}
 {{- $users = append $users $u -}}
 {{- end -}}

@@ -1,0 +1,137 @@
+{{/*
+Connection Secrets: the keys an application reads to connect, each already in the form its driver
+parses, with verification of the server on. The source documents' faults are clients that pass
+libpq's sslmode to asyncpg (which wants ssl=) and Redis clients that turn verification off; here
+every form is written once, for its own grammar, and tested with the real driver.
+
+Every value is quoted for its target: percent-encoding in URLs (RFC 3986 userinfo, path and
+query), single quotes with backslash escapes in libpq's keyword/value strings, backslash escapes
+of ':' and '\' in .pgpass lines. Generated passwords are letters and digits; passwords from an
+existing Secret may hold anything.
+*/}}
+
+{{/* Percent-encodes a URL component (userinfo, path segment or query value); a space is %20. */}}
+{{- define "common.connection.escape" -}}
+{{- urlquery (toString .) | replace "+" "%20" -}}
+{{- end -}}
+
+{{/* A value of a libpq keyword/value connection string: single-quoted, \ and ' escaped. */}}
+{{- define "common.connection.pgValue" -}}
+'{{ toString . | replace "\\" "\\\\" | replace "'" "\\'" }}'
+{{- end -}}
+
+{{/* A field of a .pgpass line: \ and : escaped. */}}
+{{- define "common.connection.pgpassField" -}}
+{{- toString . | replace "\\" "\\\\" | replace ":" "\\:" -}}
+{{- end -}}
+
+{{/*
+The PostgreSQL connection keys, as JSON of plain strings (the caller base64-encodes them).
+  .host .port .database .user .password  the connection
+  .caFile   where the application mounts the CA (sslrootcert)
+  .sslmode  verify-full, unless external mode's tlsEnforce: false keeps a weaker one
+Keys: the service-binding ones (type, provider, host, port, database, username, password, sslmode,
+sslrootcert), CloudNativePG's (dbname, uri, jdbc-uri, pgpass), a keyword/value dsn, and SQLAlchemy
+URLs for psycopg2 and asyncpg. asyncpg takes ssl=<mode> (never sslmode) and reads the CA from the
+PGSSLROOTCERT environment variable: SQLAlchemy passes URL parameters to asyncpg.connect(), which
+has no sslrootcert argument.
+Usage: {{ include "common.connection.postgres" (dict "host" $h "port" 5432 "database" $db "user" $u "password" $p "caFile" $ca "sslmode" "verify-full") | fromJson }}
+*/}}
+{{- define "common.connection.postgres" -}}
+{{- $port := toString (int .port) -}}
+{{- $auth := printf "%s:%s@%s:%s" (include "common.connection.escape" .user) (include "common.connection.escape" .password) .host $port -}}
+{{- $db := include "common.connection.escape" .database -}}
+{{- $tls := printf "sslmode=%s" .sslmode -}}
+{{- if .caFile -}}
+{{- $tls = printf "%s&sslrootcert=%s" $tls (include "common.connection.escape" .caFile) -}}
+{{- end -}}
+{{- $out := dict
+  "type" "postgresql"
+  "provider" "datastores"
+  "host" .host
+  "port" $port
+  "database" .database
+  "dbname" .database
+  "username" .user
+  "password" .password
+  "sslmode" .sslmode
+  "uri" (printf "postgresql://%s/%s?%s" $auth $db $tls)
+  "jdbc-uri" (printf "jdbc:postgresql://%s:%s/%s?user=%s&password=%s&%s" .host $port $db (include "common.connection.escape" .user) (include "common.connection.escape" .password) $tls)
+  "pgpass" (printf "%s:%s:%s:%s:%s\n" (include "common.connection.pgpassField" .host) $port (include "common.connection.pgpassField" .database) (include "common.connection.pgpassField" .user) (include "common.connection.pgpassField" .password))
+  "sqlalchemy-uri" (printf "postgresql+psycopg2://%s/%s?%s" $auth $db $tls)
+  "sqlalchemy-asyncpg-uri" (printf "postgresql+asyncpg://%s/%s?ssl=%s" $auth $db .sslmode)
+-}}
+{{- $dsn := list (printf "host=%s" (include "common.connection.pgValue" .host)) (printf "port=%s" $port) (printf "dbname=%s" (include "common.connection.pgValue" .database)) (printf "user=%s" (include "common.connection.pgValue" .user)) (printf "password=%s" (include "common.connection.pgValue" .password)) (printf "sslmode=%s" .sslmode) -}}
+{{- if .caFile -}}
+{{- $_ := set $out "sslrootcert" .caFile -}}
+{{- $dsn = append $dsn (printf "sslrootcert=%s" (include "common.connection.pgValue" .caFile)) -}}
+{{- end -}}
+{{- $_ := set $out "dsn" (join " " $dsn) -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+The Redis connection keys of one user, as JSON of plain strings.
+  url           rediss:// with the user and password and nothing else: go-redis's ParseURL refuses
+                options it does not know (ssl_cert_reqs among them); go-redis, redis-py and
+                redis-cli all parse it and verify the server's chain by default. The CA goes to
+                each client its own way (go-redis TLSConfig.RootCAs, redis-cli --cacert).
+  redis-py-url  the same with redis-py's own parameters: redis-py does not check the server's name
+                unless told (ssl_check_hostname, False by default), and takes the CA file from
+                ssl_ca_certs.
+Usage: {{ include "common.connection.redis" (dict "host" $h "port" 6379 "user" $u "password" $p "tls" true "caFile" $ca) | fromJson }}
+*/}}
+{{- define "common.connection.redis" -}}
+{{- $port := toString (int .port) -}}
+{{- $scheme := ternary "rediss" "redis" (eq (toString .tls) "true") -}}
+{{- $out := dict "type" "redis" "provider" "datastores" "host" .host "port" $port "username" .user "password" .password
+  "url" (printf "%s://%s:%s@%s:%s/0" $scheme (include "common.connection.escape" .user) (include "common.connection.escape" .password) .host $port) -}}
+{{- $_ := set $out "ssl" (ternary "true" "false" (eq (toString .tls) "true")) -}}
+{{- if eq (toString .tls) "true" -}}
+{{- $py := printf "%s?ssl_cert_reqs=required&ssl_check_hostname=true" $out.url -}}
+{{- with .caFile }}{{ $py = printf "%s&ssl_ca_certs=%s" $py (include "common.connection.escape" .) }}{{ end -}}
+{{- $_ := set $out "redis-py-url" $py -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+A connection Secret's data: the keys above base64-encoded, plus ca.crt (base64 PEM) when known.
+Usage: {{ include "common.connection.data" (dict "keys" $keys "ca" $caB64) | nindent 2 }}
+*/}}
+{{- define "common.connection.data" -}}
+{{- range $k := keys .keys | sortAlpha }}
+{{ $k | quote }}: {{ get $.keys $k | b64enc | quote }}
+{{- end }}
+{{- with .ca }}
+"ca.crt": {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+
+{{/*
+Where applications mount the CA the connection strings name (sslrootcert): global.connection.caFile.
+*/}}
+{{- define "common.connection.caFile" -}}
+{{- dig "connection" "caFile" "/etc/datastores/ca.crt" (.Values.global | default dict) -}}
+{{- end -}}
+
+{{/*
+The CA a server's clients must trust, base64 PEM, for its connection Secret: the release CA's
+bundle (generate), or the ca.crt of the TLS Secret in the cluster (existingSecret, certManager;
+empty until cert-manager has issued it: the next upgrade adds it).
+Usage: {{ include "common.connection.serverCA" (dict "context" $ "server" $s) }}
+*/}}
+{{- define "common.connection.serverCA" -}}
+{{- if eq .server.tls.source "generate" -}}
+{{- (include "common.tls.ca" .context | fromJson).bundle -}}
+{{- else -}}
+{{- $key := ternary .server.tls.existingSecret.keys.ca "ca.crt" (eq .server.tls.source "existingSecret") -}}
+{{- dig "data" $key "" (lookup "v1" "Secret" .context.Release.Namespace .server.tlsSecret | default dict) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The keys connection Secrets hold besides the password: no password key may take one of them. */}}
+{{- define "common.connection.reservedKeys" -}}
+{{- list "type" "provider" "host" "port" "database" "dbname" "username" "sslmode" "sslrootcert" "uri" "jdbc-uri" "pgpass" "dsn" "sqlalchemy-uri" "sqlalchemy-asyncpg-uri" "url" "redis-py-url" "ssl" "ca.crt" | toJson -}}
+{{- end -}}
