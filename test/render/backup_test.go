@@ -76,7 +76,9 @@ func TestBackupCronJobSchedule(t *testing.T) {
 }
 
 // Every connection the job makes verifies the server: the env says verify-full, the script
-// insists on it again, and each target's CA comes from its instance's TLS Secret.
+// insists on it again, each target's line of the targets file says verify-full with its CA, and
+// each target's CA comes from its instance's TLS Secret. (Only an external server with
+// tlsEnforce: false may have a weaker mode in its line: TestBackupDumpsExternalServers.)
 func TestBackupConnectsWithVerifyFull(t *testing.T) {
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{bakeryValues}, SetValues: map[string]string{"postgres.backup.enabled": "true"}})
 	for _, name := range []string{backupName, restoreName} {
@@ -85,11 +87,11 @@ func TestBackupConnectsWithVerifyFull(t *testing.T) {
 	}
 	scripts := configFile(t, rel, backupName, "backup.sh") + configFile(t, rel, backupName, "restore.sh")
 	assert.Equal(t, 2, strings.Count(scripts, "export PGSSLMODE=verify-full"))
-	assert.NotContains(t, scripts, "sslmode=")
+	assert.NotRegexp(t, `sslmode=(disable|allow|prefer|require)`, scripts)
 
 	targets := strings.Split(strings.TrimSpace(configFile(t, rel, backupName, "targets")), "\n")
 	require.Len(t, targets, 14)
-	assert.Contains(t, targets, "alert-processor test-postgres-alert-processor.datastores.svc.cluster.local 5432 alert_processor_db alert_processor_user",
+	assert.Contains(t, targets, "alert-processor test-postgres-alert-processor.datastores.svc.cluster.local 5432 alert_processor_db alert_processor_user verify-full /run/secrets/backup/alert-processor/ca.crt",
 		"the host is the Service's cluster DNS name, one the certificate carries")
 
 	secrets := jobVolume(t, chart.Get[*batchv1.CronJob](t, rel, backupName), "secrets").Projected

@@ -85,7 +85,7 @@ Usage: {{ include "common.connection.redis" (dict "host" $h "port" 6379 "user" $
 {{- $port := toString (int .port) -}}
 {{- $scheme := ternary "rediss" "redis" (eq (toString .tls) "true") -}}
 {{- $out := dict "type" "redis" "provider" "datastores" "host" .host "port" $port "username" .user "password" .password
-  "url" (printf "%s://%s:%s@%s:%s/0" $scheme (include "common.connection.escape" .user) (include "common.connection.escape" .password) .host $port) -}}
+  "url" (printf "%s://%s:%s@%s:%s/%d" $scheme (include "common.connection.escape" .user) (include "common.connection.escape" .password) .host $port (int (.database | default 0))) -}}
 {{- $_ := set $out "ssl" (ternary "true" "false" (eq (toString .tls) "true")) -}}
 {{- if eq (toString .tls) "true" -}}
 {{- $py := printf "%s?ssl_cert_reqs=required&ssl_check_hostname=true" $out.url -}}
@@ -134,4 +134,89 @@ Usage: {{ include "common.connection.serverCA" (dict "context" $ "server" $s) }}
 {{/* The keys connection Secrets hold besides the password: no password key may take one of them. */}}
 {{- define "common.connection.reservedKeys" -}}
 {{- list "type" "provider" "host" "port" "database" "dbname" "username" "sslmode" "sslrootcert" "uri" "jdbc-uri" "pgpass" "dsn" "sqlalchemy-uri" "sqlalchemy-asyncpg-uri" "url" "redis-py-url" "ssl" "ca.crt" | toJson -}}
+{{- end -}}
+
+{{/*
+External managed servers (RDS, Cloud SQL, Azure, ElastiCache, ...): the chart deploys no server
+for them and publishes the same connection Secrets, with the password from the user's Secret and
+the CA from a ConfigMap, a Secret, or the system bundle.
+
+common.connection.externalCA resolves an external server's ca block to JSON:
+  kind, name, key  where the CA is (configMap or secret), for the pods that mount it (backup)
+  data             its PEM, base64, as the connection Secret's ca.crt (empty when it cannot be
+                   read at render time, or with the system bundle)
+  file             the sslrootcert the connection strings name: global.connection.caFile, or
+                   ca.systemFile with the system bundle
+Exactly one of ca.configMap.name, ca.secret.name, ca.system; none at all only when .required is
+false (tlsEnforce: false with a mode that verifies nothing).
+Usage: {{ include "common.connection.externalCA" (dict "context" $ "ca" $e.ca "path" "postgres.external.rds.ca" "required" true) | fromJson }}
+*/}}
+{{- define "common.connection.externalCA" -}}
+{{- $ca := .ca | default dict -}}
+{{- if not (kindIs "map" $ca) -}}
+{{- fail (printf "%s: give a map with configMap, secret or system" .path) -}}
+{{- end -}}
+{{- range $k := list "configMap" "secret" -}}
+{{- if and (hasKey $ca $k) (not (kindIs "map" (get $ca $k))) -}}
+{{- fail (printf "%s.%s: give a map {name, key}" $.path $k) -}}
+{{- end -}}
+{{- end -}}
+{{- $cm := $ca.configMap | default dict -}}
+{{- $sec := $ca.secret | default dict -}}
+{{- $system := $ca.system | default false -}}
+{{- include "common.validate.bool" (dict "value" $system "path" (printf "%s.system" .path)) -}}
+{{- $given := list -}}
+{{- if $cm.name }}{{ $given = append $given "configMap" }}{{ end -}}
+{{- if $sec.name }}{{ $given = append $given "secret" }}{{ end -}}
+{{- if $system }}{{ $given = append $given "system" }}{{ end -}}
+{{- if gt (len $given) 1 -}}
+{{- fail (printf "%s: give one CA source, not %s" .path (join " and " $given)) -}}
+{{- end -}}
+{{- $out := dict "kind" "" "name" "" "key" "" "data" "" "file" "" -}}
+{{- if not $given -}}
+{{- if .required -}}
+{{- fail (printf "%s: name the CA that signed the server's certificate: %s.configMap.name or %s.secret.name (with .key, default ca.crt), or %s.system: true for a public CA in the system bundle" .path .path .path .path) -}}
+{{- end -}}
+{{- else if $system -}}
+{{- $file := $ca.systemFile | default "/etc/ssl/certs/ca-certificates.crt" -}}
+{{- include "common.validate.format" (dict "value" $file "path" (printf "%s.systemFile" .path) "format" "path") -}}
+{{- $_ := set $out "kind" "system" -}}
+{{- $_ = set $out "file" $file -}}
+{{- else -}}
+{{- $src := ternary $cm $sec (has "configMap" $given) -}}
+{{- $kind := first $given -}}
+{{- $key := $src.key | default "ca.crt" -}}
+{{- include "common.validate.format" (dict "value" $src.name "path" (printf "%s.%s.name" .path $kind) "format" "dnsSubdomain") -}}
+{{- include "common.validate.format" (dict "value" $key "path" (printf "%s.%s.key" .path $kind) "format" "secretKey") -}}
+{{- $data := "" -}}
+{{- if eq $kind "configMap" -}}
+{{- with dig "data" $key "" (lookup "v1" "ConfigMap" .context.Release.Namespace $src.name | default dict) }}{{ $data = b64enc . }}{{ end -}}
+{{- else -}}
+{{- $data = dig "data" $key "" (lookup "v1" "Secret" .context.Release.Namespace $src.name | default dict) -}}
+{{- end -}}
+{{- $out = dict "kind" $kind "name" $src.name "key" $key "data" $data "file" (include "common.connection.caFile" .context) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+The TLS mode of an external PostgreSQL server. With tlsEnforce (the default) a URL without sslmode,
+or with one that does not verify the server (disable, allow, prefer, require), gets verify-full;
+verify-ca and verify-full stay. With tlsEnforce: false the mode stays as written (verify-full when
+none is), and the chart says so loudly (NOTES, an annotation on the Secret).
+Usage: {{ include "common.connection.sslmode" (dict "requested" $mode "enforce" true "path" $p) }}
+*/}}
+{{- define "common.connection.sslmode" -}}
+{{- $modes := list "disable" "allow" "prefer" "require" "verify-ca" "verify-full" -}}
+{{- $r := toString (.requested | default "") -}}
+{{- if and $r (not (has $r $modes)) -}}
+{{- fail (printf "%s: sslmode=%s is not a libpq sslmode; use verify-full (or one of %s)" .path $r (join ", " $modes)) -}}
+{{- end -}}
+{{- if not $r -}}
+verify-full
+{{- else if or (not .enforce) (has $r (list "verify-ca" "verify-full")) -}}
+{{- $r -}}
+{{- else -}}
+verify-full
+{{- end -}}
 {{- end -}}

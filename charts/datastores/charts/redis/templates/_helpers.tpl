@@ -205,3 +205,70 @@ users: /run/secrets/redis-users
 {{- toString . -}}
 {{- end -}}
 {{- end -}}
+
+{{/* Non-empty when redis.external.enabled: a managed Redis, no server of the chart's. */}}
+{{- define "redis.isExternal" -}}
+{{- if eq (toString ((.Values.external | default dict).enabled)) "true" }}true{{ end -}}
+{{- end -}}
+
+{{/*
+redis.external: the managed Redis of redis.external (ElastiCache, Azure Cache, Memorystore, ...),
+validated and normalised, as JSON: connectionSecret, host, port, user, database, tls (rediss),
+existingSecret {name, key}, ca (common.connection.externalCA), tlsEnforce. The chart deploys no
+server; the connection Secret <fullname>-auth has the same keys as a user's of the chart's Redis.
+A redis:// URL (plaintext) is refused unless tlsEnforce is false, which NOTES and an annotation
+on the Secret then point out.
+*/}}
+{{- define "redis.external" -}}
+{{- $path := "redis.external" -}}
+{{- $e := dict "port" 6379 "database" 0 "tlsEnforce" true "existingSecret" (dict "key" "password") "ca" dict -}}
+{{- include "common.values.mergeInto" (dict "base" $e "override" (deepCopy .Values.external)) -}}
+{{- include "common.validate.maps" (dict "values" $e "path" $path "keys" (list "existingSecret" "ca")) -}}
+{{- include "common.validate.bool" (dict "value" $e.tlsEnforce "path" "redis.external.tlsEnforce") -}}
+{{- $tls := true -}}
+{{- if $e.url -}}
+{{- if .Values.external.host -}}
+{{- fail "redis.external: give url or host, not both" -}}
+{{- end -}}
+{{- $u := urlParse (toString $e.url) -}}
+{{- if not (has $u.scheme (list "redis" "rediss")) -}}
+{{- fail (printf "redis.external.url: %q is not a rediss:// URL" (toString $e.url)) -}}
+{{- end -}}
+{{- $tls = eq $u.scheme "rediss" -}}
+{{- if contains ":" $u.userinfo -}}
+{{- fail "redis.external.url holds a password: values are stored in the release, readable by anyone who can read it; put the password in the Secret redis.external.existingSecret names and remove it from the URL" -}}
+{{- end -}}
+{{- if $u.query -}}
+{{- fail (printf "redis.external.url: parameters (%s) are not taken: the chart writes the connection URLs itself, with verification on (set the CA with redis.external.ca)" $u.query) -}}
+{{- end -}}
+{{- $hostport := regexFind "^(\\[[0-9a-fA-F:]+\\]|[^:]+)(:[0-9]+)?$" $u.host -}}
+{{- $_ := set $e "host" (trimAll "[]" (regexReplaceAll ":[0-9]+$" $hostport "")) -}}
+{{- with regexFind ":[0-9]+$" $hostport }}{{ $_ := set $e "port" (trimPrefix ":" . | atoi) }}{{ end -}}
+{{- with trimPrefix "/" $u.path }}{{ $_ := set $e "database" . }}{{ end -}}
+{{- $_ = set $e "user" $u.userinfo -}}
+{{- else -}}
+{{- $tls = ne (toString $e.tls) "false" -}}
+{{- end -}}
+{{- if and (not $tls) $e.tlsEnforce -}}
+{{- fail "redis.external: redis:// is plaintext: the password and every key would cross the network unencrypted; use rediss:// (the managed service's TLS endpoint), or set redis.external.tlsEnforce: false if TLS ends before the server (you will be warned)" -}}
+{{- end -}}
+{{- if not (regexMatch "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^[0-9a-fA-F:]+$" (toString ($e.host | default ""))) -}}
+{{- fail (printf "redis.external: the host %q is not a host name or IP address; give url: rediss://host:6379, or host" (toString ($e.host | default ""))) -}}
+{{- end -}}
+{{- include "common.validate.int" (dict "value" $e.port "path" "redis.external.port" "min" 1 "max" 65535) -}}
+{{- if not (regexMatch "^[0-9]{1,5}$" (toString $e.database)) -}}
+{{- fail (printf "redis.external: the database %q is not a number" (toString $e.database)) -}}
+{{- end -}}
+{{- if not (regexMatch "^([A-Za-z0-9_.-]{1,64})?$" (toString ($e.user | default ""))) -}}
+{{- fail (printf "redis.external: the user %q is not a plain ACL user name (letters, digits, '_', '.', '-')" (toString $e.user)) -}}
+{{- end -}}
+{{- include "common.validate.format" (dict "value" $e.existingSecret.name "path" "redis.external.existingSecret.name" "format" "dnsSubdomain") -}}
+{{- include "common.validate.format" (dict "value" $e.existingSecret.key "path" "redis.external.existingSecret.key" "format" "secretKey") -}}
+{{- $ca := include "common.connection.externalCA" (dict "context" $ "ca" $e.ca "path" "redis.external.ca" "required" $tls) | fromJson -}}
+{{- $full := include "common.names.fullname" . -}}
+{{- if eq (toString $e.existingSecret.name) (printf "%s-auth" $full) -}}
+{{- fail (printf "redis.external.existingSecret.name is %q, the name of the connection Secret the chart writes; name your password Secret otherwise" $e.existingSecret.name) -}}
+{{- end -}}
+{{- toJson (dict "connectionSecret" (printf "%s-auth" $full) "host" $e.host "port" (int $e.port) "database" (int $e.database)
+  "user" ($e.user | default "default") "tls" $tls "existingSecret" $e.existingSecret "ca" $ca "tlsEnforce" $e.tlsEnforce) -}}
+{{- end -}}

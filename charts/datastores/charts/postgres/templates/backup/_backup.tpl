@@ -16,15 +16,28 @@ and object names. JSON.
 {{- $instances := include "postgres.instances" . | fromJsonArray -}}
 {{- $byName := dict -}}
 {{- range $instances }}{{ $_ := set $byName .name . }}{{ end -}}
+{{- $externals := dict -}}
+{{- range include "postgres.externals" . | fromJsonArray }}{{ $_ := set $byName .name . }}{{ $_ := set $externals .name . }}{{ end -}}
+{{- $p := include "postgres.backup.paths" . | fromYaml -}}
 {{- $selected := $b.instances | default (keys $byName | sortAlpha) -}}
 {{- if not $selected -}}
-{{- fail "postgres.backup.enabled is true but there is no instance to back up: add postgres.instances" -}}
+{{- fail "postgres.backup.enabled is true but there is no instance to back up: add postgres.instances (or postgres.external)" -}}
 {{- end -}}
 {{- $targets := list -}}
 {{- range $name := $selected -}}
 {{- $i := get $byName $name -}}
 {{- if not $i -}}
 {{- fail (printf "postgres.backup.instances: %q is not an instance; choose from %s" $name (keys $byName | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- if hasKey $externals $name -}}
+{{- /* A managed server: its password Secret and CA as the values name them, its own TLS mode. */ -}}
+{{- $rootcert := "-" -}}
+{{- if eq $i.ca.kind "system" }}{{ $rootcert = $i.ca.file }}{{ else if $i.ca.kind }}{{ $rootcert = printf "%s/%s/ca.crt" $p.secrets $name }}{{ end -}}
+{{- $targets = append $targets (dict
+  "name" $name "host" $i.host "port" (int $i.port) "database" $i.database "user" $i.user
+  "authSecret" $i.existingSecret.name "passwordKey" $i.existingSecret.key
+  "caKind" $i.ca.kind "caName" $i.ca.name "caKey" $i.ca.key "sslmode" $i.sslmode "rootcert" $rootcert) -}}
+{{- continue -}}
 {{- end -}}
 {{- $tls := $i.tls -}}
 {{- if $tls.clientCertificates -}}
@@ -38,7 +51,8 @@ and object names. JSON.
   "database" $i.database
   "user" $i.user
   "authSecret" $i.authSecret "passwordKey" $i.auth.userPasswordKey
-  "tlsSecret" $i.tlsSecret "caKey" $caKey) -}}
+  "caKind" "secret" "caName" $i.tlsSecret "caKey" $caKey
+  "sslmode" "verify-full" "rootcert" (printf "%s/%s/ca.crt" $p.secrets $i.name)) -}}
 {{- end -}}
 {{- /* The API server refuses a zone its time zone database does not have (files/timezones.txt
 is Go's list, which the API server uses). */ -}}
@@ -172,7 +186,9 @@ containers:
     imagePullPolicy: {{ $b.pullPolicy | quote }}
     command: {{ toJson .command }}
     env:
-      # Every connection verifies the server's certificate and its name.
+      # Every connection verifies the server's certificate and its name (each target's mode and CA
+      # are in its line of the targets file: verify-full, unless an external server's tlsEnforce
+      # is false).
       - name: PGSSLMODE
         value: verify-full
       - name: PGCONNECT_TIMEOUT
@@ -250,11 +266,13 @@ volumes:
             items:
               - key: {{ $t.passwordKey | quote }}
                 path: {{ $t.name }}/password
-        - secret:
-            name: {{ $t.tlsSecret | quote }}
+        {{- if has $t.caKind (list "secret" "configMap") }}
+        - {{ $t.caKind }}:
+            name: {{ $t.caName | quote }}
             items:
               - key: {{ $t.caKey | quote }}
                 path: {{ $t.name }}/ca.crt
+        {{- end }}
         {{- end }}
   - name: tmp
     emptyDir:

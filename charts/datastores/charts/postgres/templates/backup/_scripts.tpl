@@ -60,15 +60,16 @@ prune() {
 # Runs in a subshell whose status the caller tests, where bash ignores set -e: every step checks
 # its own status.
 backup_one() {
-  local name=$1 host=$2 port=$3 db=$4 user=$5
+  local name=$1 host=$2 port=$3 db=$4 user=$5 sslmode=${6:-verify-full} rootcert=${7:--}
   local dir="$BACKUP_DIR/$name" base tmp sum
   base="${name}_${db}_$(date -u +%Y%m%dT%H%M%SZ).dump${ext}"
   tmp="$dir/.$base.partial"
   mkdir -p "$dir" || return 1
   # Expanded now: the trap runs when the subshell exits, after this function's locals are gone.
   trap "rm -f -- $(printf '%q %q' "$tmp" "$tmp.sha256")" EXIT
+  if [ "$rootcert" = - ]; then unset PGSSLROOTCERT; else export PGSSLROOTCERT="$rootcert"; fi
   PGPASSWORD="$(tr -d '\r\n' < "$BACKUP_SECRETS/$name/password")" \
-  PGSSLROOTCERT="$BACKUP_SECRETS/$name/ca.crt" \
+  PGSSLMODE="$sslmode" \
     pg_dump --host="$host" --port="$port" --username="$user" --dbname="$db" --no-password \
       --format=custom --compress="$BACKUP_COMPRESSION" \
     | encrypt > "$tmp" || return 1
@@ -84,10 +85,10 @@ backup_one() {
 
 failed=()
 done_count=0
-while read -r name host port db user || [ -n "${name:-}" ]; do
+while read -r name host port db user sslmode rootcert || [ -n "${name:-}" ]; do
   [ -n "$name" ] || continue
   done_count=$((done_count + 1))
-  if ! (backup_one "$name" "$host" "$port" "$db" "$user"); then
+  if ! (backup_one "$name" "$host" "$port" "$db" "$user" "$sslmode" "$rootcert"); then
     log "$name: FAILED; its older dumps are untouched"
     failed+=("$name")
   fi
@@ -153,10 +154,11 @@ decrypt() {
 
 target="$(awk -v n="$instance" '$1 == n' "$BACKUP_TARGETS")"
 [ -n "$target" ] || { log "$instance is not an instance this release backs up"; exit 1; }
-read -r _ host port db user <<< "$target"
+read -r _ host port db user sslmode rootcert <<< "$target"
 database="${database:-$db}"
 export PGPASSWORD="$(tr -d '\r\n' < "$BACKUP_SECRETS/$instance/password")"
-export PGSSLROOTCERT="$BACKUP_SECRETS/$instance/ca.crt"
+export PGSSLMODE="${sslmode:-verify-full}"
+if [ "${rootcert:--}" = - ]; then unset PGSSLROOTCERT; else export PGSSLROOTCERT="$rootcert"; fi
 
 list="$(mktemp)"
 trap 'rm -f -- "$list"' EXIT
