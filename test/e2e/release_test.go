@@ -152,10 +152,10 @@ func TestRelease(t *testing.T) {
 	})
 }
 
-// inClusterClient is a Job that connects to an instance the way an application in the
-// cluster would: by the Service's DNS name, with verify-full, the CA from the public ConfigMap
-// and the password from the instance's Secret. It runs the server's image (the cluster already
-// has it, mirrors included) under the restricted profile.
+// inClusterClient is a Job that connects to an instance the way the README tells applications
+// to: DATABASE_URL from the connection Secret's uri (the Service's DNS name, verify-full), and the
+// Secret's ca.crt mounted at /etc/datastores/ca.crt, where the uri looks for it. It runs the
+// server's image (the cluster already has it, mirrors included) under the restricted profile.
 func inClusterClient(r *release, instance string, server corev1.Container) *batchv1.Job {
 	full := r.name + "-postgres-" + instance
 	return &batchv1.Job{
@@ -170,25 +170,19 @@ func inClusterClient(r *release, instance string, server corev1.Container) *batc
 					Name:            "psql",
 					Image:           server.Image,
 					ImagePullPolicy: server.ImagePullPolicy,
-					Command:         []string{"/bin/sh", "-c", `PGPASSWORD="$(cat /secrets/password)" psql -XAtc "SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"`},
+					Command:         []string{"/bin/sh", "-c", `psql "$DATABASE_URL" -XAtc "SELECT 'ssl=' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"`},
 					Env: []corev1.EnvVar{
-						{Name: "PGHOST", Value: r.serviceDNS(full)},
-						{Name: "PGSSLMODE", Value: "verify-full"},
-						{Name: "PGSSLROOTCERT", Value: "/ca/ca.crt"},
-						{Name: "PGUSER", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: full + "-auth"}, Key: "username"}}},
-						{Name: "PGDATABASE", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: full + "-auth"}, Key: "database"}}},
+						{Name: "DATABASE_URL", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: full + "-auth"}, Key: "uri"}}},
 						{Name: "HOME", Value: "/tmp"},
 					},
 					SecurityContext: restrictedContainer(70),
 					VolumeMounts: []corev1.VolumeMount{
-						{Name: "password", MountPath: "/secrets", ReadOnly: true},
-						{Name: "ca", MountPath: "/ca", ReadOnly: true},
+						{Name: "db-ca", MountPath: "/etc/datastores", ReadOnly: true},
 						{Name: "tmp", MountPath: "/tmp"},
 					},
 				}},
 				Volumes: []corev1.Volume{
-					{Name: "password", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: full + "-auth", DefaultMode: ptr.To[int32](0o440), Items: []corev1.KeyToPath{{Key: "password", Path: "password"}}}}},
-					{Name: "ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.name + "-datastores-ca"}}}},
+					{Name: "db-ca", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: full + "-auth", Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}}},
 					{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 				},
 			}},
