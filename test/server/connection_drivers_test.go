@@ -156,6 +156,7 @@ func (f *connectionFixture) connectionString(key string) string {
 }
 
 func TestPostgresConnectionSecretWorksWithEveryDriver(t *testing.T) {
+	t.Parallel()
 	srv, f := postgresConnections(t)
 	for _, d := range postgresDrivers(t, srv, f) {
 		t.Run(d.name, func(t *testing.T) {
@@ -167,6 +168,7 @@ func TestPostgresConnectionSecretWorksWithEveryDriver(t *testing.T) {
 }
 
 func TestPostgresDriversRefuseAServerOfAnotherCA(t *testing.T) {
+	t.Parallel()
 	srv, f := postgresConnections(t)
 	f.withForeignCA(t, func() {
 		for _, d := range postgresDrivers(t, srv, f) {
@@ -180,6 +182,7 @@ func TestPostgresDriversRefuseAServerOfAnotherCA(t *testing.T) {
 }
 
 func TestPostgresDriversRefuseANameNotInTheCertificate(t *testing.T) {
+	t.Parallel()
 	srv, f := postgresConnections(t)
 	for _, d := range postgresDrivers(t, srv, f) {
 		t.Run(d.name, func(t *testing.T) {
@@ -193,6 +196,7 @@ func TestPostgresDriversRefuseANameNotInTheCertificate(t *testing.T) {
 // The source documents' first fault, kept as a test: asyncpg behind SQLAlchemy refuses libpq's
 // sslmode parameter, which is why the Secret has a URL of its own for it.
 func TestAsyncpgRefusesTheLibpqURLWhichIsWhyItHasItsOwn(t *testing.T) {
+	t.Parallel()
 	_, f := postgresConnections(t)
 	asyncpgWithLibpqParams := strings.Replace(f.key("sqlalchemy-uri"), "postgresql+psycopg2://", "postgresql+asyncpg://", 1)
 	out, err := f.env.Python("postgres_drivers.py", "sqlalchemy-asyncpg", asyncpgWithLibpqParams)
@@ -274,6 +278,7 @@ func redisDrivers(t *testing.T, f *connectionFixture) []struct {
 }
 
 func TestRedisConnectionURLWorksWithEveryClient(t *testing.T) {
+	t.Parallel()
 	f := redisConnections(t)
 	for _, d := range redisDrivers(t, f) {
 		t.Run(d.name, func(t *testing.T) {
@@ -285,6 +290,7 @@ func TestRedisConnectionURLWorksWithEveryClient(t *testing.T) {
 }
 
 func TestRedisClientsRefuseAServerOfAnotherCA(t *testing.T) {
+	t.Parallel()
 	f := redisConnections(t)
 	f.withForeignCA(t, func() {
 		for _, d := range redisDrivers(t, f) {
@@ -298,6 +304,7 @@ func TestRedisClientsRefuseAServerOfAnotherCA(t *testing.T) {
 }
 
 func TestRedisClientsRefuseANameNotInTheCertificate(t *testing.T) {
+	t.Parallel()
 	f := redisConnections(t)
 	for _, d := range redisDrivers(t, f) {
 		if strings.HasPrefix(d.name, "redis-cli") {
@@ -316,6 +323,7 @@ func TestRedisClientsRefuseANameNotInTheCertificate(t *testing.T) {
 // plain url, which it parses, verifies the chain alone; redis-cli (hiredis) never checks the
 // name. Should a release of either start checking, these tests fail and the README must change.
 func TestRedisPyChecksTheNameOnlyWithRedisPyURL(t *testing.T) {
+	t.Parallel()
 	f := redisConnections(t)
 	out, err := f.env.Python("redis_py.py", strings.ReplaceAll(f.key("url"), f.host, wrongHost), f.caFile)
 	require.NoError(t, err, out)
@@ -326,6 +334,7 @@ func TestRedisPyChecksTheNameOnlyWithRedisPyURL(t *testing.T) {
 }
 
 func TestRedisCliChecksTheChainButNotTheName(t *testing.T) {
+	t.Parallel()
 	f := redisConnections(t)
 	out, err := f.env.Run("redis-cli", "--no-auth-warning", "-u", strings.ReplaceAll(f.key("url"), f.host, wrongHost), "--cacert", f.caFile, "PING")
 	require.NoError(t, err, out)

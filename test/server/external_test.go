@@ -83,6 +83,7 @@ func standIn(t *testing.T) *pgserver.Server {
 // A URL asking for sslmode=require is published as verify-full, and the published uri connects
 // over TLS with the server verified by the CA the values name.
 func TestExternalPostgresWeakSslmodeIsPublishedAsVerifyFull(t *testing.T) {
+	t.Parallel()
 	srv := standIn(t)
 	rel, caFile := externalRelease(t, srv, managed{[]byte(srv.Password), srv.CA}, "require", nil)
 	secret := chart.Get[*corev1.Secret](t, rel, "ext-postgres-managed-auth")
@@ -99,6 +100,7 @@ func TestExternalPostgresWeakSslmodeIsPublishedAsVerifyFull(t *testing.T) {
 // says so; libpq happens to still check the chain (require with a root certificate file behaves
 // as verify-ca), but not the name, and drivers that do not read sslrootcert check nothing.
 func TestExternalPostgresForeignCAIsRefusedUnlessTLSEnforcementIsOff(t *testing.T) {
+	t.Parallel()
 	srv := standIn(t)
 	other, err := certs.NewCA("not the managed server's CA")
 	require.NoError(t, err)
@@ -120,6 +122,7 @@ func TestExternalPostgresForeignCAIsRefusedUnlessTLSEnforcementIsOff(t *testing.
 // The backup job of the external release dumps the managed database over verify-full, with the
 // password and CA from the user's Secrets, and the dump is a pg_dump archive.
 func TestExternalPostgresIsBackedUp(t *testing.T) {
+	t.Parallel()
 	srv := standIn(t)
 	m := managed{[]byte(srv.Password), srv.CA}
 	rel, _ := externalRelease(t, srv, m, "prefer", nil)
@@ -157,6 +160,7 @@ func TestExternalPostgresIsBackedUp(t *testing.T) {
 // A managed Redis: the published url, with the CA the values name, reaches the stand-in with
 // go-redis over verified TLS; another CA is refused.
 func TestExternalRedisURLConnectsWithVerification(t *testing.T) {
+	t.Parallel()
 	requireBinaries(t, redisserver.Binaries)
 	srv := redisServer(t, "defaults", nil)
 	render := func(ca []byte) *corev1.Secret {
