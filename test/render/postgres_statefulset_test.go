@@ -247,3 +247,32 @@ func TestPostgresSchedulingValues(t *testing.T) {
 	assert.Equal(t, "databases", spec.PriorityClassName)
 	assert.Equal(t, "core", sts.Spec.Template.Labels["team"])
 }
+
+// The server stops with a fast shutdown from a preStop hook (SIGTERM alone would wait for every
+// session), bounded by the grace period; run for real in the server tier
+// (TestPreStopShutsDownFastWithASessionOpen).
+func TestPostgresStopsFastWithinTheGracePeriod(t *testing.T) {
+	tests := []struct {
+		grace string
+		want  string
+	}{
+		{"", `pg_ctl stop -D "$PGDATA" -m fast -w -t 55 || pg_ctl stop -D "$PGDATA" -m immediate -w -t 5`},
+		{"30", `pg_ctl stop -D "$PGDATA" -m fast -w -t 25 || pg_ctl stop -D "$PGDATA" -m immediate -w -t 5`},
+	}
+	for _, tt := range tests {
+		t.Run("grace "+tt.grace, func(t *testing.T) {
+			set := map[string]string{}
+			if tt.grace != "" {
+				set["postgres.terminationGracePeriodSeconds"] = tt.grace
+			}
+			sts := chart.Get[*appsv1.StatefulSet](t, renderDev(t, set), devInstance)
+			c := container(t, sts, "postgres")
+			require.NotNil(t, c.Lifecycle)
+			require.NotNil(t, c.Lifecycle.PreStop)
+			assert.Equal(t, []string{"/bin/sh", "-c", tt.want}, c.Lifecycle.PreStop.Exec.Command)
+		})
+	}
+	_, err := chart.RenderE(chart.Options{ValuesFiles: []string{devValues}, SetValues: map[string]string{"postgres.terminationGracePeriodSeconds": "5"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "postgres.terminationGracePeriodSeconds is 5: give a whole number from 10 to 86400")
+}

@@ -329,6 +329,38 @@ func (srv *Server) Log() string {
 	return string(b)
 }
 
+// PreStop runs the postgres container's preStop hook as the kubelet does before it stops the
+// container, and returns its output.
+func (srv *Server) PreStop() (string, error) {
+	c, err := srv.Container("postgres")
+	if err != nil {
+		return "", err
+	}
+	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Exec == nil {
+		return "", fmt.Errorf("the postgres container has no preStop exec hook")
+	}
+	argv := srv.Argv(corev1.Container{Command: c.Lifecycle.PreStop.Exec.Command})
+	return srv.Exec(c, argv[0], argv[1:]...)
+}
+
+// Exited says whether the postmaster has exited.
+func (srv *Server) Exited() bool { return srv.daemon.Exited() }
+
+// Restart starts the server again on its data directory, as a new container of the same pod
+// would (the init steps have already run on this volume).
+func (srv *Server) Restart() error {
+	c, err := srv.Container("postgres")
+	if err != nil {
+		return err
+	}
+	return srv.startPostgres(c, srv.Vars(c))
+}
+
+// Signal sends sig to the postmaster (SIGTERM: smart shutdown, SIGINT: fast, SIGQUIT: immediate).
+func (srv *Server) Signal(sig syscall.Signal) error {
+	return syscall.Kill(srv.daemon.Pid(), sig)
+}
+
 // Shutdown stops the server (fast shutdown) and keeps its files.
 func (srv *Server) Shutdown() {
 	if srv.daemon != nil {

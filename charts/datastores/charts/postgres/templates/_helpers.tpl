@@ -66,6 +66,7 @@ that does not work, fails here with the value's path and the fix.
 {{- $_ := set $in $block (ternary (printf "%s.%s" $path $block) (printf "postgres.%s" $block) (hasKey $.raw $block)) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}
+{{- include "common.validate.int" (dict "value" $i.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 10 "max" 86400) -}}
 {{- $ident := "^[a-z_][a-z0-9_]{0,62}$" -}}
 {{- if not $i.database -}}
 {{- fail (printf "%s.database is missing: name the instance's database, e.g. database: orders_db" $path) -}}
