@@ -235,6 +235,7 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- $in := .in -}}
 {{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "tls" "auth" "persistence")) -}}
 {{- include "common.validate.tlsMaps" (dict "tls" $s.tls "path" $in.tls) -}}
+{{- include "common.policy.validate" (dict "s" $s "in" $in "path" .path) -}}
 {{- include "common.validate.int" (dict "value" $s.port "path" $in.port "min" 1 "max" 65535) -}}
 {{- include "common.tls.validate" (dict "tls" $s.tls "path" $in.tls) -}}
 {{- $es := $s.tls.existingSecret -}}

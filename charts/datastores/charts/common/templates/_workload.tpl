@@ -54,6 +54,9 @@ tolerations:
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- with include "common.policy.topologySpread" . }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{/*

@@ -8,7 +8,7 @@ validated, and with the names of its objects. Every template ranges over it:
 {{- end -}}
 
 {{- define "postgres.instances.compute" -}}
-{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup")) -}}
+{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup" "networkPolicy" "podDisruptionBudget")) -}}
 {{- if not (or (kindIs "map" .Values.instances) (kindIs "invalid" .Values.instances)) -}}
 {{- fail "postgres.instances: give a map of instance name: {database, user}" -}}
 {{- end -}}
@@ -62,7 +62,7 @@ that does not work, fails here with the value's path and the fix.
 {{- $path := .path -}}
 {{- /* A block's errors name where the user wrote it: the instance, or the chart-wide default. */ -}}
 {{- $in := dict -}}
-{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" -}}
+{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" -}}
 {{- $_ := set $in $block (ternary (printf "%s.%s" $path $block) (printf "postgres.%s" $block) (hasKey $.raw $block)) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}

@@ -8,7 +8,7 @@ template reads it with
 {{- end -}}
 
 {{- define "redis.server.compute" -}}
-{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "persistence")) -}}
+{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "persistence" "networkPolicy" "podDisruptionBudget")) -}}
 {{- if not (or (kindIs "map" .Values.config) (kindIs "invalid" .Values.config)) -}}
 {{- fail "redis.config: give a map of directive: value" -}}
 {{- end -}}
@@ -52,7 +52,7 @@ fails here, naming the value and the fix.
 */}}
 {{- define "redis.validate" -}}
 {{- $in := dict -}}
-{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" -}}
+{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" -}}
 {{- $_ := set $in $k (printf "redis.%s" $k) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" . "in" $in "base" "redis" "path" "redis" "passwordKeys" (list "passwordKey")) -}}

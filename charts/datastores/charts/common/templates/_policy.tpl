@@ -1,0 +1,161 @@
+{{/*
+Policies around each server: who may reach it (NetworkPolicy), how many of its pods a voluntary
+disruption may take (PodDisruptionBudget), how servers spread over the cluster
+(topologySpreadConstraints, in common.workload.podSpec). .server is a server dict (name,
+fullname, component) merged with its values.
+*/}}
+
+{{/*
+The server's NetworkPolicy: ingress only to its port(s), from the peers of networkPolicy.from (by
+default every pod of the release's namespace) and always from the chart's own backup, restore and
+helm test pods; egress only to DNS (the servers call nothing else: no replication here), plus
+networkPolicy.extraEgress. .ports: [{port, name}] the server listens on; .metricsPort, when the
+metrics sidecar runs, is opened to networkPolicy.metricsFrom only.
+Usage: {{ include "common.policy.networkPolicy" (dict "context" $ "server" $s "ports" (list $port) "metricsPort" $mp) }}
+*/}}
+{{- define "common.policy.networkPolicy" -}}
+{{- $np := .server.networkPolicy -}}
+{{- if $np.enabled }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ .server.fullname | quote }}
+  namespace: {{ .context.Release.Namespace | quote }}
+  labels:
+    {{- include "common.labels.standard" (dict "context" .context "instance" .server.name "component" .server.component) | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "common.labels.selector" (dict "context" .context "instance" .server.name) | nindent 6 }}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    - ports:
+        {{- range .ports }}
+        - port: {{ int . }}
+          protocol: TCP
+        {{- end }}
+      from:
+        # The chart's own jobs and test pods.
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
+            matchExpressions:
+              - key: app.kubernetes.io/component
+                operator: In
+                values: [backup, restore, test]
+        {{- with $np.from }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    {{- with .metricsPort }}
+    - ports:
+        - port: {{ int . }}
+          protocol: TCP
+      {{- with $np.metricsFrom }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+    {{- with $np.extraIngress }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  egress:
+    - ports:
+        - port: 53
+          protocol: UDP
+        - port: 53
+          protocol: TCP
+    {{- with $np.extraEgress }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The server's PodDisruptionBudget. Each server is one pod: maxUnavailable 1 (the default) lets a
+node drain evict it, to come back elsewhere with its volume; minAvailable 1 makes a drain wait
+until someone moves the server by hand, which some teams want for databases.
+Usage: {{ include "common.policy.podDisruptionBudget" (dict "context" $ "server" $s) }}
+*/}}
+{{- define "common.policy.podDisruptionBudget" -}}
+{{- $pdb := .server.podDisruptionBudget -}}
+{{- if $pdb.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ .server.fullname | quote }}
+  namespace: {{ .context.Release.Namespace | quote }}
+  labels:
+    {{- include "common.labels.standard" (dict "context" .context "instance" .server.name "component" .server.component) | nindent 4 }}
+spec:
+  {{- if not (kindIs "invalid" (index $pdb "minAvailable")) }}
+  minAvailable: {{ $pdb.minAvailable | toJson }}
+  {{- else }}
+  maxUnavailable: {{ ternary 1 $pdb.maxUnavailable (kindIs "invalid" (index $pdb "maxUnavailable")) | toJson }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "common.labels.selector" (dict "context" .context "instance" .server.name) | nindent 6 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The pod's topologySpreadConstraints: each as given, with a labelSelector that selects every
+server of the same kind in the release (all PostgreSQL instances, say) when it has none, so that
+"spread my 14 databases over zones" is one line of values.
+Usage: {{ include "common.policy.topologySpread" (dict "context" $ "server" $s) }}
+*/}}
+{{- define "common.policy.topologySpread" -}}
+{{- $out := list -}}
+{{- range $c := .server.topologySpreadConstraints | default list -}}
+{{- $c = deepCopy $c -}}
+{{- if not (hasKey $c "labelSelector") -}}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" (dict "app.kubernetes.io/name" $.context.Chart.Name "app.kubernetes.io/instance" $.context.Release.Name)) -}}
+{{- end -}}
+{{- $out = append $out $c -}}
+{{- end -}}
+{{- with $out -}}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Checks of the policy values of one server; .in maps each block to where the user wrote it.
+*/}}
+{{- define "common.policy.validate" -}}
+{{- $s := .s -}}
+{{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "networkPolicy" "podDisruptionBudget")) -}}
+{{- $np := $s.networkPolicy -}}
+{{- include "common.validate.bool" (dict "value" $np.enabled "path" (printf "%s.enabled" (get .in "networkPolicy"))) -}}
+{{- range $k := list "from" "metricsFrom" "extraIngress" "extraEgress" -}}
+{{- $v := index $np $k -}}
+{{- if not (or (kindIs "slice" $v) (kindIs "invalid" $v)) -}}
+{{- fail (printf "%s.%s: give a list of %s" (get $.in "networkPolicy") $k (ternary "NetworkPolicy rules ({ports, from} or {ports, to})" "NetworkPolicy peers ({podSelector}, {namespaceSelector}, {ipBlock})" (hasPrefix "extra" $k))) -}}
+{{- end -}}
+{{- range $n, $peer := $v -}}
+{{- if not (kindIs "map" $peer) -}}
+{{- fail (printf "%s.%s[%d]: give a map" (get $.in "networkPolicy") $k $n) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $pdb := $s.podDisruptionBudget -}}
+{{- include "common.validate.bool" (dict "value" $pdb.enabled "path" (printf "%s.enabled" (get .in "podDisruptionBudget"))) -}}
+{{- range $k := list "minAvailable" "maxUnavailable" -}}
+{{- $v := index $pdb $k -}}
+{{- if not (or (kindIs "invalid" $v) (and (kindIs "string" $v) (regexMatch "^([0-9]|[1-9][0-9]|100)%$" $v)) (and (or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v)) (ge (float64 $v) 0.0) (le (float64 $v) 1.0) (eq (float64 $v) (float64 (int64 $v))))) -}}
+{{- fail (printf "%s.%s is %v: give 0, 1 or a percentage such as \"100%%\" (each server is one pod)" (get $.in "podDisruptionBudget") $k $v) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not (kindIs "invalid" (index $pdb "minAvailable"))) (not (kindIs "invalid" (index $pdb "maxUnavailable"))) -}}
+{{- fail (printf "%s: give minAvailable or maxUnavailable, not both (Kubernetes refuses both)" (get .in "podDisruptionBudget")) -}}
+{{- end -}}
+{{- $tsc := $s.topologySpreadConstraints -}}
+{{- if not (or (kindIs "slice" $tsc) (kindIs "invalid" $tsc)) -}}
+{{- fail (printf "%s: give a list of constraints {maxSkew, topologyKey, whenUnsatisfiable}" (get .in "topologySpreadConstraints")) -}}
+{{- end -}}
+{{- range $n, $c := $tsc -}}
+{{- if not (and (kindIs "map" $c) $c.topologyKey $c.whenUnsatisfiable (hasKey $c "maxSkew")) -}}
+{{- fail (printf "%s[%d]: give maxSkew, topologyKey and whenUnsatisfiable (e.g. {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway})" (get $.in "topologySpreadConstraints") $n) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
