@@ -1,0 +1,105 @@
+package ci_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/datastores/datastores/test/harness/chart"
+)
+
+// chartRepo is a git repository with a chart laid out as this one's, committed at version
+// 1.0.0 on branch base, and the check script.
+func chartRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"charts/datastores/Chart.yaml":               "apiVersion: v2\nname: datastores\nversion: 1.0.0\n",
+		"charts/datastores/charts/redis/Chart.yaml":  "apiVersion: v2\nname: redis\nversion: 1.0.0\n",
+		"charts/datastores/CHANGELOG.md":             "# Changelog\n\n## 1.0.0\n",
+		"charts/datastores/templates/configmap.yaml": "kind: ConfigMap\n",
+		"README.md": "readme\n",
+	}
+	for name, content := range files {
+		write(t, dir, name, content)
+	}
+	git(t, dir, "init", "-q", "-b", "base")
+	git(t, dir, "add", "-A")
+	git(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+	return dir
+}
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+}
+
+func git(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+}
+
+func checkVersion(t *testing.T, dir string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join(chart.RepoRoot(), "ci", "check-chart-version.sh"), "base")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func TestChartVersionCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  map[string]string
+		wantErr string
+	}{
+		{"nothing in charts/ changed", map[string]string{"README.md": "new\n"}, ""},
+		{"a template changed without a bump", map[string]string{"charts/datastores/templates/configmap.yaml": "kind: ConfigMap # x\n"}, "bump version"},
+		{"bumped with a CHANGELOG entry and the subcharts", map[string]string{
+			"charts/datastores/templates/configmap.yaml": "kind: ConfigMap # x\n",
+			"charts/datastores/Chart.yaml":               "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
+			"charts/datastores/charts/redis/Chart.yaml":  "apiVersion: v2\nname: redis\nversion: 1.1.0\n",
+			"charts/datastores/CHANGELOG.md":             "# Changelog\n\n## 1.1.0\n\n## 1.0.0\n",
+		}, ""},
+		{"bumped without a CHANGELOG entry", map[string]string{
+			"charts/datastores/Chart.yaml":              "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
+			"charts/datastores/charts/redis/Chart.yaml": "apiVersion: v2\nname: redis\nversion: 1.1.0\n",
+		}, `has no "## 1.1.0" entry`},
+		{"a subchart left behind", map[string]string{
+			"charts/datastores/Chart.yaml":   "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
+			"charts/datastores/CHANGELOG.md": "# Changelog\n\n## 1.1.0\n",
+		}, "the subcharts move with the umbrella chart"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := chartRepo(t)
+			for name, content := range tt.change {
+				write(t, dir, name, content)
+			}
+			out, err := checkVersion(t, dir)
+			if tt.wantErr == "" {
+				assert.NoError(t, err, out)
+				return
+			}
+			require.Error(t, err, out)
+			assert.Contains(t, out, tt.wantErr)
+		})
+	}
+}
+
+// The repository itself: the versions agree and the CHANGELOG has the current one.
+func TestThisChartsVersionsAgree(t *testing.T) {
+	cmd := exec.Command("bash", filepath.Join(chart.RepoRoot(), "ci", "check-chart-version.sh"), "HEAD")
+	cmd.Dir = chart.RepoRoot()
+	out, err := cmd.CombinedOutput()
+	assert.NoError(t, err, string(out))
+}
