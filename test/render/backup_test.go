@@ -308,6 +308,26 @@ func TestBackupClaimConsumerIsRenamedWhenItsPodChanges(t *testing.T) {
 	assert.NotEqual(t, first.Name, retagged.Name)
 }
 
+// A new chart version changes only the pod's helm.sh/chart label, which is part of the immutable
+// template too: the Job must get a new name (upgrading 0.1.0 to 0.2.0 failed on exactly this).
+func TestBackupClaimConsumerIsRenamedWithANewChartVersion(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "datastores")
+	require.NoError(t, os.CopyFS(dir, os.DirFS(chart.ChartDir())))
+	require.NoError(t, os.Remove(filepath.Join(dir, "README.md")), "a link to the repository's README")
+	sub := filepath.Join(dir, "charts", "postgres", "Chart.yaml")
+	meta, err := os.ReadFile(sub)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(sub, []byte(strings.Replace(string(meta), "\nversion: ", "\nversion: 9", 1)), 0o644))
+
+	set := map[string]string{"postgres.backup.enabled": "true"}
+	before, ok := bindJob(t, chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, SetValues: set}))
+	require.True(t, ok)
+	after, ok := bindJob(t, chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, SetValues: set, Chart: dir}))
+	require.True(t, ok)
+	require.NotEqual(t, before.Spec.Template.Labels["helm.sh/chart"], after.Spec.Template.Labels["helm.sh/chart"])
+	assert.NotEqual(t, before.Name, after.Name)
+}
+
 func TestBackupClaimConsumerNameFitsALabel(t *testing.T) {
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, ReleaseName: "r",
 		SetValues: map[string]string{"postgres.backup.enabled": "true", "postgres.fullnameOverride": strings.Repeat("p", 44)}})

@@ -42,6 +42,8 @@ type Options struct {
 	// SkipSchemaValidation renders as --skip-schema-validation does, to reach the templates'
 	// own checks behind the schema.
 	SkipSchemaValidation bool
+	// Chart is the chart directory to render; empty: this repository's chart (ChartDir).
+	Chart string
 }
 
 // Release is what one render produced.
@@ -75,7 +77,11 @@ func RenderE(opts Options) (*Release, error) {
 		opts.Namespace = "datastores"
 	}
 	root := RepoRoot()
-	chrt, err := loader.Load(ChartDir())
+	dir := opts.Chart
+	if dir == "" {
+		dir = ChartDir()
+	}
+	chrt, err := loader.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load chart: %w", err)
 	}
