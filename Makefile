@@ -28,9 +28,13 @@ test: lint unit fuzz-short server e2e-skip
 
 tools: $(HELM)
 
+# As helm's own release builds do, the Kubernetes version `helm template` assumes is the client-go
+# it was built with (otherwise v1.20, which the chart's kubeVersion refuses).
 $(HELM): go.mod go.sum
 	@mkdir -p $(BIN)
-	$(GO) build -o $@ -ldflags "-X helm.sh/helm/v3/internal/version.version=$$($(GO) list -m -f '{{.Version}}' helm.sh/helm/v3)" helm.sh/helm/v3/cmd/helm
+	$(GO) build -o $@ -ldflags "-X helm.sh/helm/v3/internal/version.version=$$($(GO) list -m -f '{{.Version}}' helm.sh/helm/v3) \
+		-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+		-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$$($(GO) list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2)" helm.sh/helm/v3/cmd/helm
 
 $(BIN)/.kind-$(KIND_VERSION):
 	@mkdir -p $(BIN)

@@ -97,3 +97,13 @@ func TestPackagedChartCarriesItsDocuments(t *testing.T) {
 	assert.Contains(t, files["CHANGELOG.md"], "## "+packaged.Metadata.Version)
 	assert.Contains(t, files["LICENSE"], "Apache License")
 }
+
+// The packaged chart's README is the repository's (a copy, not a link: Helm warns about links
+// at every command).
+func TestChartREADMEIsTheRepositorysREADME(t *testing.T) {
+	repo, err := os.ReadFile(filepath.Join(chart.RepoRoot(), "README.md"))
+	require.NoError(t, err)
+	inChart, err := os.ReadFile(filepath.Join(chart.ChartDir(), "README.md"))
+	require.NoError(t, err)
+	assert.True(t, string(repo) == string(inChart), "charts/datastores/README.md differs from README.md: cp README.md charts/datastores/README.md")
+}

@@ -188,6 +188,11 @@ generated CA's settings. Keys the chart does not know are left alone: a parent c
 one as a dependency may set globals of its own.
 Usage: {{ include "common.validate.global" . }}
 */}}
+{{/* Non-empty with global.gitops: renders must not depend on lookup (see common.validate.server). */}}
+{{- define "common.gitops" -}}
+{{- if eq (toString (dig "gitops" false (.Values.global | default dict))) "true" }}true{{ end -}}
+{{- end -}}
+
 {{- define "common.validate.global" -}}
 {{- $g := .Values.global | default dict -}}
 {{- include "common.validate.format" (dict "value" $g.imageRegistry "path" "global.imageRegistry" "format" "registry" "optional" true) -}}
@@ -199,6 +204,7 @@ Usage: {{ include "common.validate.global" . }}
 {{- include "common.validate.format" (dict "value" (ternary (get (ternary $s dict (kindIs "map" $s)) "name") $s (kindIs "map" $s)) "path" (printf "imagePullSecrets[%d]" $n) "format" "dnsSubdomain") -}}
 {{- end -}}
 {{- include "common.validate.format" (dict "value" (dig "connection" "caFile" "/etc/datastores/ca.crt" $g) "path" "global.connection.caFile" "format" "path") -}}
+{{- include "common.validate.bool" (dict "value" (dig "gitops" false $g) "path" "global.gitops") -}}
 {{- $gen := dig "tls" "generate" dict $g -}}
 {{- if not (has ($gen.keyAlgorithm | default "ecdsa") (list "ecdsa" "rsa")) -}}
 {{- fail (printf "global.tls.generate.keyAlgorithm is %v: use ecdsa or rsa" $gen.keyAlgorithm) -}}
@@ -236,6 +242,15 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "tls" "auth" "persistence")) -}}
 {{- include "common.validate.tlsMaps" (dict "tls" $s.tls "path" $in.tls) -}}
 {{- include "common.policy.validate" (dict "s" $s "in" $in "path" .path) -}}
+{{- if $s.gitops -}}
+{{- /* global.gitops: every render must come out the same without a cluster to look in. */ -}}
+{{- if eq $s.tls.source "generate" -}}
+{{- fail (printf "%s.source is generate, but global.gitops is true: a render without a cluster (helm template, Argo CD, Flux) would make a new CA and certificates every time; use certManager, or existingSecret with Secrets made once (datastores certs)" $in.tls) -}}
+{{- end -}}
+{{- if not $s.auth.existingSecret -}}
+{{- fail (printf "%s.existingSecret is empty, but global.gitops is true: a render without a cluster would make new passwords every time; name a Secret made once (datastores secrets, kept encrypted with Sealed Secrets or SOPS, or synced by External Secrets)" $in.auth) -}}
+{{- end -}}
+{{- end -}}
 {{- include "common.validate.int" (dict "value" $s.port "path" $in.port "min" 1 "max" 65535) -}}
 {{- include "common.tls.validate" (dict "tls" $s.tls "path" $in.tls) -}}
 {{- $es := $s.tls.existingSecret -}}

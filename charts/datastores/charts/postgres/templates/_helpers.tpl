@@ -33,6 +33,7 @@ are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
 {{- end -}}
 {{- $i := deepCopy $defaults -}}
 {{- include "common.values.mergeInto" (dict "base" $i "override" (deepCopy $raw)) -}}
+{{- $_ := set $i "gitops" (include "common.gitops" $) -}}
 {{- include "postgres.validateInstance" (dict "i" $i "raw" $raw "path" $path) -}}
 {{- $full := include "common.names.instance" (dict "context" $ "name" $name "path" $path) -}}
 {{- $_ := set $i "name" $name -}}

@@ -33,6 +33,7 @@ template reads it with
 {{- /* The server certificate also authenticates the probe (and replicas) as a client. */ -}}
 {{- $_ = set $s "serverUsages" (list "server auth" "client auth") -}}
 {{- $_ = set $s "component" "cache" -}}
+{{- $_ = set $s "gitops" (include "common.gitops" .) -}}
 {{- include "redis.validate" $s -}}
 {{- $users := list -}}
 {{- range $u := $s.auth.users -}}
@@ -96,6 +97,9 @@ fails here, naming the value and the fix.
 {{- end -}}
 {{- $names = append $names $u.name -}}
 {{- include "common.validate.format" (dict "value" $u.existingSecret "path" (printf "%s.existingSecret" $path) "format" "dnsSubdomain" "optional" true) -}}
+{{- if and $.gitops (not $u.existingSecret) -}}
+{{- fail (printf "%s.existingSecret is empty, but global.gitops is true: a render without a cluster would make a new password every time; name a Secret made once (datastores secrets)" $path) -}}
+{{- end -}}
 {{- if and $u.existingSecret (hasKey $u "passwordKey") (not $u.passwordKey) -}}
 {{- fail (printf "%s.passwordKey: name the key of Secret %q that holds the password" $path $u.existingSecret) -}}
 {{- end -}}
