@@ -40,6 +40,10 @@ type Options struct {
 	SkipPrepareTLS bool
 	// TLSSecretData replaces the data of the instance's TLS Secret.
 	TLSSecretData map[string][]byte
+	// Secrets and ConfigMaps are created beside the release's, as a user would before
+	// installing (init scripts, say).
+	Secrets    map[string]map[string][]byte
+	ConfigMaps map[string]map[string]string
 }
 
 // Server is a running instance.
@@ -135,8 +139,12 @@ func prepare(opts Options) (*pod.Pod, instance, error) {
 	}
 	fullname := release + "-postgres-" + opts.Instance
 	po := pod.Options{Chart: opts.Chart, Workload: "StatefulSet/" + fullname, User: u, Path: bin + ":/usr/bin:/bin", Busybox: true}
+	po.Secrets, po.ConfigMaps = map[string]map[string][]byte{}, opts.ConfigMaps
+	for name, data := range opts.Secrets {
+		po.Secrets[name] = data
+	}
 	if opts.TLSSecretData != nil {
-		po.Secrets = map[string]map[string][]byte{fullname + "-tls": opts.TLSSecretData}
+		po.Secrets[fullname+"-tls"] = opts.TLSSecretData
 	}
 	p, err := pod.New(po)
 	return p, instance{port: port, fullname: fullname, bin: bin}, err

@@ -111,21 +111,48 @@ func (l *Layout) fill(dir string, v corev1.Volume, src Sources, owner Owner) err
 	case v.PersistentVolumeClaim != nil:
 		return chownDir(dir, owner, 0o775)
 	case v.Projected != nil:
-		// Secrets and ConfigMaps projected into one directory, with the volume's mode.
+		// Secrets and ConfigMaps projected into one directory, with the volume's mode; a source
+		// without items projects every key under its own name; an optional source may be missing.
 		data := map[string][]byte{}
 		var items []corev1.KeyToPath
 		for _, source := range v.Projected.Sources {
-			if source.Secret == nil {
-				return fmt.Errorf("only Secret projections are supported")
+			var kind, name string
+			var srcData map[string][]byte
+			var srcItems []corev1.KeyToPath
+			var optional *bool
+			switch {
+			case source.Secret != nil:
+				kind, name, srcItems, optional = "Secret", source.Secret.Name, source.Secret.Items, source.Secret.Optional
+				if s, ok := src.Secrets[name]; ok {
+					srcData = s.Data
+				}
+			case source.ConfigMap != nil:
+				kind, name, srcItems, optional = "ConfigMap", source.ConfigMap.Name, source.ConfigMap.Items, source.ConfigMap.Optional
+				if cm, ok := src.ConfigMaps[name]; ok {
+					srcData = map[string][]byte{}
+					for k, v := range cm.Data {
+						srcData[k] = []byte(l.Rewrite(v))
+					}
+				}
+			default:
+				return fmt.Errorf("only Secret and ConfigMap projections are supported")
 			}
-			s, ok := src.Secrets[source.Secret.Name]
-			if !ok {
-				return fmt.Errorf("Secret %q does not exist", source.Secret.Name)
+			if srcData == nil {
+				if optional != nil && *optional {
+					continue
+				}
+				return fmt.Errorf("%s %q does not exist", kind, name)
 			}
-			for _, it := range source.Secret.Items {
-				v, ok := s.Data[it.Key]
+			if len(srcItems) == 0 {
+				for k := range srcData {
+					srcItems = append(srcItems, corev1.KeyToPath{Key: k, Path: k})
+				}
+				sort.Slice(srcItems, func(i, j int) bool { return srcItems[i].Key < srcItems[j].Key })
+			}
+			for _, it := range srcItems {
+				v, ok := srcData[it.Key]
 				if !ok {
-					return fmt.Errorf("Secret %q has no key %q", source.Secret.Name, it.Key)
+					return fmt.Errorf("%s %q has no key %q", kind, name, it.Key)
 				}
 				data[it.Path] = v
 				items = append(items, corev1.KeyToPath{Key: it.Path, Path: it.Path, Mode: it.Mode})

@@ -42,7 +42,7 @@ spec:
             matchExpressions:
               - key: app.kubernetes.io/component
                 operator: In
-                values: [backup, restore, test]
+                values: [backup, restore, test, extensions]
         {{- with $np.from }}
         {{- toYaml . | nindent 8 }}
         {{- end }}

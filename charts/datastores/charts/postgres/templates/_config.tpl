@@ -31,7 +31,17 @@ log_disconnections = {{ ternary "on" "off" $i.audit.logDisconnections }}
 log_statement = '{{ $i.audit.logStatement }}'
 log_min_duration_statement = {{ int $i.audit.logMinDurationStatement }}
 log_line_prefix = {{ include "postgres.confValue" $i.audit.logLinePrefix }}
-{{- with $i.config }}
+{{- /* Extensions that load only when preloaded, and whatever config preloads besides. */}}
+{{- $preload := list }}
+{{- with $i.config }}{{ with .shared_preload_libraries }}{{ $preload = splitList "," (toString .) }}{{ end }}{{ end }}
+{{- range $e := $i.extensions }}{{ if has $e (include "postgres.preloadExtensions" $ | fromJsonArray) }}{{ $preload = append $preload $e }}{{ end }}{{ end }}
+{{- $preload = without (compact (uniq (join "," $preload | nospace | splitList ","))) "" }}
+{{- with $preload }}
+
+# Libraries loaded at start (the extensions list, and config.shared_preload_libraries).
+shared_preload_libraries = {{ include "postgres.confValue" (join "," .) }}
+{{- end }}
+{{- with omit ($i.config | default dict) "shared_preload_libraries" }}
 
 # Extra parameters (values: postgres.config and postgres.instances.{{ $i.name }}.config).
 {{- range $key := keys . | sortAlpha }}
@@ -84,7 +94,9 @@ RESET log_min_error_statement;
 ALTER DATABASE "{{ .i.database }}" OWNER TO "{{ .i.user }}";
 REVOKE ALL ON DATABASE "{{ .i.database }}" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "{{ .i.database }}" TO "{{ .i.user }}";
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
+{{- range .i.extensions }}
+CREATE EXTENSION IF NOT EXISTS "{{ . }}";
+{{- end }}
 {{- end -}}
 
 {{/*

@@ -63,11 +63,12 @@ that does not work, fails here with the value's path and the fix.
 {{- $path := .path -}}
 {{- /* A block's errors name where the user wrote it: the instance, or the chart-wide default. */ -}}
 {{- $in := dict -}}
-{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" -}}
+{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extensions" "initdb" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" -}}
 {{- $_ := set $in $block (ternary (printf "%s.%s" $path $block) (printf "postgres.%s" $block) (hasKey $.raw $block)) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}
 {{- include "common.validate.int" (dict "value" $i.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 10 "max" 86400) -}}
+{{- include "postgres.validateExtras" (dict "i" $i "in" $in) -}}
 {{- $ident := "^[a-z_][a-z0-9_]{0,62}$" -}}
 {{- if not $i.database -}}
 {{- fail (printf "%s.database is missing: name the instance's database, e.g. database: orders_db" $path) -}}
@@ -225,3 +226,37 @@ data: /var/lib/postgresql/data
 pgdata: /var/lib/postgresql/data/pgdata
 {{- end -}}
 
+
+{{/*
+Extensions, user init scripts and the extra hooks (common.extras) of one instance.
+*/}}
+{{- define "postgres.validateExtras" -}}
+{{- $i := .i -}}
+{{- if not (or (kindIs "slice" $i.extensions) (kindIs "invalid" $i.extensions)) -}}
+{{- fail (printf "%s: give a list of extension names, e.g. [pgcrypto, pg_stat_statements]" .in.extensions) -}}
+{{- end -}}
+{{- $seen := list -}}
+{{- range $n, $e := $i.extensions -}}
+{{- if not (regexMatch "^[a-z_][a-z0-9_]{0,62}$" (toString $e)) -}}
+{{- fail (printf "%s[%d] %q: an extension name is lower-case letters, digits and '_'" $.in.extensions $n (toString $e)) -}}
+{{- end -}}
+{{- if has $e $seen -}}
+{{- fail (printf "%s: %q appears twice" $.in.extensions $e) -}}
+{{- end -}}
+{{- $seen = append $seen $e -}}
+{{- end -}}
+{{- include "common.validate.maps" (dict "values" $i "path" .in.initdb "keys" (list "initdb")) -}}
+{{- range $k := list "scriptsConfigMap" "scriptsSecret" -}}
+{{- include "common.validate.format" (dict "value" (get $i.initdb $k) "path" (printf "%s.%s" $.in.initdb $k) "format" "dnsSubdomain" "optional" true) -}}
+{{- end -}}
+{{- $paths := include "postgres.paths" . | fromYaml -}}
+{{- include "common.extras.validate" (dict "s" $i "in" .in "server" "postgres"
+  "env" (list "POSTGRES_USER" "POSTGRES_PASSWORD" "POSTGRES_PASSWORD_FILE" "POSTGRES_DB" "POSTGRES_INITDB_ARGS" "POSTGRES_INITDB_WALDIR" "POSTGRES_HOST_AUTH_METHOD" "PGDATA" "PGPORT" "PGHOST" "PGSSLMODE" "PGPASSWORD" "PGUSER")
+  "volumes" (list "data" "config" "initdb" "scripts" "tls-secret" "tls" "credentials" "run" "tmp")
+  "paths" (list "/var/lib/postgresql" $paths.config $paths.initdb $paths.credentials $paths.run "/tls" "/tls-secret" "/tmp" "/opt/datastores")) -}}
+{{- end -}}
+
+{{/* The extensions that only load when preloaded at server start. */}}
+{{- define "postgres.preloadExtensions" -}}
+{{- list "pg_stat_statements" "pgaudit" "pg_cron" "timescaledb" | toJson -}}
+{{- end -}}

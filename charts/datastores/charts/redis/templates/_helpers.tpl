@@ -53,11 +53,18 @@ fails here, naming the value and the fix.
 */}}
 {{- define "redis.validate" -}}
 {{- $in := dict -}}
-{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" -}}
+{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" -}}
 {{- $_ := set $in $k (printf "redis.%s" $k) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" . "in" $in "base" "redis" "path" "redis" "passwordKeys" (list "passwordKey")) -}}
 {{- include "common.validate.bool" (dict "value" .auth.disableDefaultUser "path" "redis.auth.disableDefaultUser") -}}
+{{- $paths := include "redis.paths" . | fromYaml -}}
+{{- $volumes := list "data" "config" "scripts" "tls-secret" "tls" "credentials" "run" -}}
+{{- if kindIs "slice" .auth.users }}{{ range $u := .auth.users }}{{ if kindIs "map" $u }}{{ $volumes = append $volumes (printf "user-%v" (get $u "name")) }}{{ end }}{{ end }}{{ end -}}
+{{- include "common.extras.validate" (dict "s" . "in" $in "server" "redis"
+  "env" (list "REDISCLI_AUTH" "REDIS_PASSWORD" "REDIS_ARGS")
+  "volumes" $volumes
+  "paths" (list $paths.config $paths.data $paths.run $paths.credentials $paths.users "/tls" "/tls-secret" "/opt/datastores")) -}}
 {{- if not (has .persistence.appendfsync (list "everysec" "always")) -}}
 {{- fail (printf "redis.persistence.appendfsync is %v: use everysec (at most a second lost) or always" .persistence.appendfsync) -}}
 {{- end -}}

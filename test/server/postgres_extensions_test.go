@@ -1,0 +1,120 @@
+package server_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/datastores/datastores/test/harness/chart"
+	"github.com/datastores/datastores/test/harness/pgserver"
+	"github.com/datastores/datastores/test/harness/pod"
+)
+
+// Extensions and the user's init scripts on a real server: what the first start creates, and what
+// the post-upgrade Job adds to a database that already exists.
+
+func extensionsServer(t *testing.T, set map[string]string) *pgserver.Server {
+	t.Helper()
+	requireBinaries(t, pgserver.Binaries)
+	values := map[string]string{"postgres.extensions": "{pgcrypto,pg_stat_statements}"}
+	for k, v := range set {
+		values[k] = v
+	}
+	srv, err := pgserver.Start(pgserver.Options{Instance: "app", Chart: chart.Options{ValuesFiles: []string{"values/dev.yaml"}, SetValues: values}})
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	return srv
+}
+
+func extensionsOf(t *testing.T, srv *pgserver.Server) []string {
+	t.Helper()
+	conn, err := srv.Connect(ctx(t), srv.AsApp(caPool(t, srv)))
+	require.NoError(t, err)
+	defer conn.Close(ctx(t))
+	rows, err := conn.Query(ctx(t), "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname")
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		out = append(out, name)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// The first start creates every listed extension; pg_stat_statements, preloaded, collects.
+func TestListedExtensionsAreCreatedAtFirstStart(t *testing.T) {
+	srv := extensionsServer(t, nil)
+	assert.Equal(t, []string{"pg_stat_statements", "pgcrypto"}, extensionsOf(t, srv))
+	conn, err := srv.Connect(ctx(t), srv.AsApp(caPool(t, srv)))
+	require.NoError(t, err)
+	defer conn.Close(ctx(t))
+	var calls int64
+	require.NoError(t, conn.QueryRow(ctx(t), "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements").Scan(&calls))
+	assert.Positive(t, calls, "shared_preload_libraries loaded it")
+}
+
+// upgradeJob lays out the post-upgrade extensions Job of a second render of the same release
+// (the first render's Secrets found by lookup: same passwords and CA), with another list.
+func upgradeJob(t *testing.T, srv *pgserver.Server, extensions string) *pod.Pod {
+	t.Helper()
+	var existing []runtime.Object
+	for _, s := range chart.All[*corev1.Secret](srv.Release) {
+		existing = append(existing, s)
+	}
+	port := srv.Port
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{"values/dev.yaml"}, Existing: existing, IsUpgrade: true,
+		SetValues: map[string]string{"postgres.extensions": extensions, "postgres.port": strconv.Itoa(port)}})
+	job, err := pod.New(pod.Options{Release: rel, Workload: "Job/test-postgres-extensions", User: srv.Pod.User,
+		Path: srv.Bin() + ":/usr/bin:/bin", Env: []string{"PGHOSTADDR=127.0.0.1"}, Busybox: true})
+	require.NoError(t, err)
+	t.Cleanup(job.Remove)
+	return job
+}
+
+// An extension added to the list after the database exists is created by the Job.
+func TestExtensionsJobAddsWhatTheListGained(t *testing.T) {
+	srv := extensionsServer(t, map[string]string{"postgres.extensions": "{pgcrypto,pg_stat_statements}"})
+	job := upgradeJob(t, srv, "{pgcrypto,pg_stat_statements,hstore}")
+	out, err := pgserver.RunJob(job)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "extensions: app/app_db: pgcrypto,pg_stat_statements,hstore")
+	assert.Equal(t, []string{"hstore", "pg_stat_statements", "pgcrypto"}, extensionsOf(t, srv))
+
+	again, err := pgserver.RunJob(job)
+	require.NoError(t, err, again, "idempotent")
+}
+
+// An extension the image does not have fails the Job with PostgreSQL's own message.
+func TestExtensionsJobFailsOnAnExtensionTheImageLacks(t *testing.T) {
+	srv := extensionsServer(t, nil)
+	out, err := pgserver.RunJob(upgradeJob(t, srv, "{pgcrypto,no_such_extension}"))
+	require.Error(t, err, out)
+	assert.Contains(t, out, `extensions: app/app_db: FAILED`)
+	assert.Contains(t, out, `extension "no_such_extension" is not available`)
+}
+
+// The user's init scripts (a ConfigMap's and a Secret's keys) run once, after the chart's, in
+// file-name order.
+func TestUserInitScriptsRunAfterTheCharts(t *testing.T) {
+	requireBinaries(t, pgserver.Binaries)
+	srv, err := pgserver.Start(pgserver.Options{Instance: "app", Chart: chart.Options{ValuesFiles: []string{"values/dev.yaml"},
+		SetValues: map[string]string{"postgres.initdb.scriptsConfigMap": "app-schema", "postgres.initdb.scriptsSecret": "app-seed"}},
+		ConfigMaps: map[string]map[string]string{"app-schema": {"20-schema.sql": `CREATE TABLE customers (id int PRIMARY KEY, card bytea);
+ALTER TABLE customers OWNER TO app_user;`}},
+		Secrets: map[string]map[string][]byte{"app-seed": {"30-seed.sql": []byte(`INSERT INTO customers VALUES (1, pgp_sym_encrypt('4111', 'k'));`)}}})
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	conn, err := srv.Connect(ctx(t), srv.AsApp(caPool(t, srv)))
+	require.NoError(t, err)
+	defer conn.Close(ctx(t))
+	var card string
+	require.NoError(t, conn.QueryRow(ctx(t), "SELECT pgp_sym_decrypt(card, 'k') FROM customers WHERE id = 1").Scan(&card),
+		"the schema, then the seed, after the chart's init (the user and pgcrypto)")
+	assert.Equal(t, "4111", card)
+}
