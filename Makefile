@@ -22,11 +22,13 @@ NAMESPACE    ?= datastores
 
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test lint unit fuzz-short fuzz server e2e-skip render bench tools kind up down e2e clean
+.PHONY: test lint unit fuzz-short fuzz server exporters e2e-skip render bench tools kind up down e2e clean
 
 test: lint unit fuzz-short server e2e-skip
 
 tools: $(HELM)
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/datastores ./tools/datastores
 
 # As helm's own release builds do, the Kubernetes version `helm template` assumes is the client-go
 # it was built with (otherwise v1.20, which the chart's kubeVersion refuses).
@@ -63,7 +65,7 @@ lint: $(HELM)
 
 # Tier 1: render the chart in-process and check the typed objects.
 unit:
-	$(GO) test ./test/harness/... ./test/render/... ./test/ci/...
+	$(GO) test ./test/harness/... ./test/render/... ./test/ci/... ./tools/...
 
 # The values fuzzer: its corpus (test/render/testdata/fuzz) runs in unit; fuzz-short explores for a
 # little longer (30 s, half of it the corpus), fuzz for FUZZTIME (new finds land in the Go cache, failures in testdata).
@@ -77,8 +79,12 @@ fuzz:
 # Tier 2: the rendered configuration on real servers (Debian's postgresql; see .ci/run). Without
 # the binaries the tests skip with the install command, or fail when CI=true. The two 60 s
 # rotation proofs mostly wait: -parallel 4 lets the driver tests run beside them.
-server:
+server: exporters
 	$(GO) test -count=1 -parallel 4 ./test/server/...
+
+# The metrics sidecars' exporters, built from their Go modules at the default images' versions.
+exporters:
+	@bash ci/build-exporters.sh $(BIN)
 
 # Tier 3 without a cluster: it must build and skip, naming what is missing.
 e2e-skip:

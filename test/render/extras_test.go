@@ -101,17 +101,17 @@ func TestExtensionsArePreloadedAndCreated(t *testing.T) {
 	}
 	var job *batchv1.Job
 	for _, h := range rel.Hooks {
-		if j, ok := h.(*batchv1.Job); ok && j.Name == "test-postgres-extensions" {
+		if j, ok := h.(*batchv1.Job); ok && j.Name == "test-postgres-maintenance" {
 			job = j
 		}
 	}
 	require.NotNil(t, job, "the post-upgrade Job")
 	assert.Equal(t, "post-upgrade", job.Annotations["helm.sh/hook"])
-	assert.Contains(t, configFile(t, rel, "test-postgres-extensions", "targets"), "app test-postgres-app.datastores.svc.cluster.local 5432 app_db pgcrypto,pg_stat_statements,hstore")
+	assert.Contains(t, configFile(t, rel, "test-postgres-maintenance", "targets"), "app test-postgres-app.datastores.svc.cluster.local 5432 app_db pgcrypto,pg_stat_statements,hstore,- -")
 
 	for _, h := range renderDev(t, nil).Hooks {
 		if j, ok := h.(*batchv1.Job); ok {
-			assert.NotEqual(t, "test-postgres-extensions", j.Name, "no Job for the default list")
+			assert.NotEqual(t, "test-postgres-maintenance", j.Name, "no Job for the default list")
 		}
 	}
 }

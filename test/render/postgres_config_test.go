@@ -129,7 +129,7 @@ func TestPostgresInitSQLCreatesUserDatabaseAndPgcrypto(t *testing.T) {
 
 	assert.Contains(t, sql, `CREATE ROLE "app_user" LOGIN PASSWORD :'app_password';`)
 	assert.Contains(t, sql, `ALTER DATABASE "app_db" OWNER TO "app_user";`)
-	assert.Contains(t, sql, `CREATE EXTENSION IF NOT EXISTS pgcrypto;`)
+	assert.Contains(t, sql, `CREATE EXTENSION IF NOT EXISTS "pgcrypto";`)
 	assert.Contains(t, sql, "\\set app_password `cat /run/secrets/postgres/password`", "the password is read from the Secret file by psql")
 	assert.Regexp(t, `(?s)SET log_statement = 'none';.*CREATE ROLE.*RESET log_statement;`, sql,
 		"the statement carrying the password is never logged")

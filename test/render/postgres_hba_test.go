@@ -17,9 +17,12 @@ func TestPostgresHbaAcceptsTCPOnlyOverTLS(t *testing.T) {
 		"local all all scram-sha-256",
 		"hostnossl all all 0.0.0.0/0 reject",
 		"hostnossl all all ::/0 reject",
+		"hostssl all datastores_monitor 127.0.0.1/32 scram-sha-256",
+		"hostssl all datastores_monitor ::1/128 scram-sha-256",
+		"hostssl all datastores_monitor all reject",
 		"hostssl all all 0.0.0.0/0 scram-sha-256",
 		"hostssl all all ::/0 scram-sha-256",
-	}, lines)
+	}, lines, "the metrics login only from inside the pod (always: the role may outlive metrics.enabled)")
 	for _, l := range lines {
 		assert.False(t, strings.HasPrefix(l, "host "), "a host line accepts plaintext: %q", l)
 	}
@@ -52,10 +55,10 @@ func TestPostgresHbaExtraRulesComeBeforeTheCatchAll(t *testing.T) {
 	})
 	lines := hbaLines(configFile(t, rel, devInstance, "pg_hba.conf"))
 
-	require.Len(t, lines, 7)
-	assert.Equal(t, "hostssl app_db auditor 10.1.0.0/16 cert", lines[3])
-	assert.Equal(t, "hostssl all app_user 0.0.0.0/0 reject", lines[4])
-	assert.Equal(t, "hostssl all all 0.0.0.0/0 scram-sha-256", lines[5])
+	require.Len(t, lines, 10)
+	assert.Equal(t, "hostssl app_db auditor 10.1.0.0/16 cert", lines[6])
+	assert.Equal(t, "hostssl all app_user 0.0.0.0/0 reject", lines[7])
+	assert.Equal(t, "hostssl all all 0.0.0.0/0 scram-sha-256", lines[8])
 }
 
 func TestPostgresHbaClientCertificatesAddVerifyFullToThePassword(t *testing.T) {

@@ -61,16 +61,19 @@ func TestListedExtensionsAreCreatedAtFirstStart(t *testing.T) {
 
 // upgradeJob lays out the post-upgrade extensions Job of a second render of the same release
 // (the first render's Secrets found by lookup: same passwords and CA), with another list.
-func upgradeJob(t *testing.T, srv *pgserver.Server, extensions string) *pod.Pod {
+func upgradeJob(t *testing.T, srv *pgserver.Server, extensions string, more ...string) *pod.Pod {
 	t.Helper()
 	var existing []runtime.Object
 	for _, s := range chart.All[*corev1.Secret](srv.Release) {
 		existing = append(existing, s)
 	}
 	port := srv.Port
-	rel := chart.Render(t, chart.Options{ValuesFiles: []string{"values/dev.yaml"}, Existing: existing, IsUpgrade: true,
-		SetValues: map[string]string{"postgres.extensions": extensions, "postgres.port": strconv.Itoa(port)}})
-	job, err := pod.New(pod.Options{Release: rel, Workload: "Job/test-postgres-extensions", User: srv.Pod.User,
+	set := map[string]string{"postgres.extensions": extensions, "postgres.port": strconv.Itoa(port)}
+	for i := 0; i+1 < len(more); i += 2 {
+		set[more[i]] = more[i+1]
+	}
+	rel := chart.Render(t, chart.Options{ValuesFiles: []string{"values/dev.yaml"}, Existing: existing, IsUpgrade: true, SetValues: set})
+	job, err := pod.New(pod.Options{Release: rel, Workload: "Job/test-postgres-maintenance", User: srv.Pod.User,
 		Path: srv.Bin() + ":/usr/bin:/bin", Env: []string{"PGHOSTADDR=127.0.0.1"}, Busybox: true})
 	require.NoError(t, err)
 	t.Cleanup(job.Remove)
@@ -83,7 +86,7 @@ func TestExtensionsJobAddsWhatTheListGained(t *testing.T) {
 	job := upgradeJob(t, srv, "{pgcrypto,pg_stat_statements,hstore}")
 	out, err := pgserver.RunJob(job)
 	require.NoError(t, err, out)
-	assert.Contains(t, out, "extensions: app/app_db: pgcrypto,pg_stat_statements,hstore")
+	assert.Contains(t, out, "maintenance: app/app_db: extensions pgcrypto,pg_stat_statements,hstore")
 	assert.Equal(t, []string{"hstore", "pg_stat_statements", "pgcrypto"}, extensionsOf(t, srv))
 
 	again, err := pgserver.RunJob(job)
@@ -95,7 +98,7 @@ func TestExtensionsJobFailsOnAnExtensionTheImageLacks(t *testing.T) {
 	srv := extensionsServer(t, nil)
 	out, err := pgserver.RunJob(upgradeJob(t, srv, "{pgcrypto,no_such_extension}"))
 	require.Error(t, err, out)
-	assert.Contains(t, out, `extensions: app/app_db: FAILED`)
+	assert.Contains(t, out, `maintenance: app/app_db: FAILED`)
 	assert.Contains(t, out, `extension "no_such_extension" is not available`)
 }
 
@@ -117,4 +120,29 @@ ALTER TABLE customers OWNER TO app_user;`}},
 	require.NoError(t, conn.QueryRow(ctx(t), "SELECT pgp_sym_decrypt(card, 'k') FROM customers WHERE id = 1").Scan(&card),
 		"the schema, then the seed, after the chart's init (the user and pgcrypto)")
 	assert.Equal(t, "4111", card)
+}
+
+// Metrics turned on for a database that already exists: the Job creates the monitoring login
+// (pg_monitor) with the password of the monitoring Secret, which then logs in over TLS.
+func TestMaintenanceJobCreatesTheMonitoringLogin(t *testing.T) {
+	srv := extensionsServer(t, map[string]string{"postgres.extensions": "{pgcrypto}"})
+	job := upgradeJob(t, srv, "{pgcrypto}", "postgres.metrics.enabled", "true")
+	out, err := pgserver.RunJob(job)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "maintenance: app/app_db: extensions pgcrypto, monitoring login")
+
+	secret, ok := job.Secret("test-postgres-app-monitor")
+	require.True(t, ok)
+	monitor := srv.AsApp(caPool(t, srv))
+	monitor.User, monitor.Password = "datastores_monitor", string(secret.Data["password"])
+	conn, err := srv.Connect(ctx(t), monitor)
+	require.NoError(t, err)
+	defer conn.Close(ctx(t))
+	var isMonitor bool
+	require.NoError(t, conn.QueryRow(ctx(t), "SELECT pg_has_role('pg_monitor', 'MEMBER')").Scan(&isMonitor))
+	assert.True(t, isMonitor)
+	assert.NotContains(t, srv.Log(), string(secret.Data["password"]), "the password is never logged")
+
+	again, err := pgserver.RunJob(job)
+	require.NoError(t, err, again, "idempotent")
 }

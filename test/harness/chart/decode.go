@@ -32,6 +32,9 @@ var kinds = map[string]func() runtime.Object{
 	"rbac.authorization.k8s.io/v1/Role":        func() runtime.Object { return &rbacv1.Role{} },
 	"rbac.authorization.k8s.io/v1/RoleBinding": func() runtime.Object { return &rbacv1.RoleBinding{} },
 	"cert-manager.io/v1/Certificate":           func() runtime.Object { return &Certificate{} },
+	"monitoring.coreos.com/v1/ServiceMonitor":  func() runtime.Object { return &ServiceMonitor{} },
+	"monitoring.coreos.com/v1/PodMonitor":      func() runtime.Object { return &PodMonitor{} },
+	"monitoring.coreos.com/v1/PrometheusRule":  func() runtime.Object { return &PrometheusRule{} },
 }
 
 // Decode strictly decodes one rendered document into its typed object.

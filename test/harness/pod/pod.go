@@ -142,10 +142,20 @@ func (p *Pod) Vars(c corev1.Container) map[string]string {
 	return out
 }
 
-// Env is a container's environment on the host: its literal values with paths mapped, plus what
-// the image would provide.
+// Env is a container's environment on the host: its literal values with paths mapped, values
+// from the pod's Secrets (secretKeyRef) as the kubelet fills them in, plus what the image would
+// provide.
 func (p *Pod) Env(c corev1.Container) []string {
 	env := append(p.Layout.Env(c), "PATH="+p.path, "LANG=C.UTF-8", "HOME="+p.Root)
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		if s, ok := p.secrets[ref.Name]; ok {
+			env = append(env, e.Name+"="+string(s.Data[ref.Key]))
+		}
+	}
 	return append(env, p.extraEnv...)
 }
 
@@ -207,11 +217,22 @@ func (p *Pod) UpdateSecret(name string, data map[string][]byte) error {
 // StartSidecar runs a container of the pod in the background (the tls-reloader, say), its output
 // appended to log.
 func (p *Pod) StartSidecar(name string, log io.Writer) (*proc.Daemon, error) {
+	return p.StartSidecarWith(name, "", log)
+}
+
+// StartSidecarWith runs a container of the pod with binary, on the host, in place of its image's
+// entrypoint (an exporter built from its Go module), with the container's arguments and
+// environment.
+func (p *Pod) StartSidecarWith(name, binary string, log io.Writer) (*proc.Daemon, error) {
 	c, err := p.Container(name)
 	if err != nil {
 		return nil, err
 	}
-	cmd := p.Command(c, p.Argv(c)...)
+	argv := p.Argv(c)
+	if binary != "" {
+		argv[0] = binary
+	}
+	cmd := p.Command(c, argv...)
 	cmd.Stdout, cmd.Stderr = log, log
 	return proc.Start(cmd)
 }

@@ -9,9 +9,9 @@ fullname, component) merged with its values.
 The server's NetworkPolicy: ingress only to its port(s), from the peers of networkPolicy.from (by
 default every pod of the release's namespace) and always from the chart's own backup, restore and
 helm test pods; egress only to DNS (the servers call nothing else: no replication here), plus
-networkPolicy.extraEgress. .ports: [{port, name}] the server listens on; .metricsPort, when the
-metrics sidecar runs, is opened to networkPolicy.metricsFrom only.
-Usage: {{ include "common.policy.networkPolicy" (dict "context" $ "server" $s "ports" (list $port) "metricsPort" $mp) }}
+networkPolicy.extraEgress. .ports: the ports the server listens on; with metrics on, the
+exporters' ports are opened to networkPolicy.metricsFrom only (and stay closed while it is empty).
+Usage: {{ include "common.policy.networkPolicy" (dict "context" $ "server" $s "ports" (list $port)) }}
 */}}
 {{- define "common.policy.networkPolicy" -}}
 {{- $np := .server.networkPolicy -}}
@@ -42,18 +42,21 @@ spec:
             matchExpressions:
               - key: app.kubernetes.io/component
                 operator: In
-                values: [backup, restore, test, extensions]
+                values: [backup, restore, test, maintenance]
         {{- with $np.from }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-    {{- with .metricsPort }}
+    {{- /* A rule without peers would admit everyone: with no metricsFrom the ports stay closed. */}}
+    {{- with $np.metricsFrom }}
+    {{- with include "common.metrics.ports" $.server | fromJsonArray }}
     - ports:
+        {{- range . }}
         - port: {{ int . }}
           protocol: TCP
-      {{- with $np.metricsFrom }}
+        {{- end }}
       from:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+        {{- toYaml $np.metricsFrom | nindent 8 }}
+    {{- end }}
     {{- end }}
     {{- with $np.extraIngress }}
     {{- toYaml . | nindent 4 }}

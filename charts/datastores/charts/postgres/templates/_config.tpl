@@ -65,6 +65,10 @@ local     all       all              scram-sha-256
 # Plaintext TCP: refused.
 hostnossl all       all   0.0.0.0/0  reject
 hostnossl all       all   ::/0       reject
+# The metrics exporter's login, from inside the pod only (password, no client certificate).
+hostssl   all       datastores_monitor  127.0.0.1/32  scram-sha-256
+hostssl   all       datastores_monitor  ::1/128       scram-sha-256
+hostssl   all       datastores_monitor  all           reject
 {{- range .hba }}
 hostssl   {{ .database }} {{ .user }} {{ .address }} {{ .method }}{{ if eq .method "scram-sha-256" }}{{ $opts }}{{ end }}
 {{- end }}
@@ -97,6 +101,16 @@ GRANT CONNECT, TEMPORARY ON DATABASE "{{ .i.database }}" TO "{{ .i.user }}";
 {{- range .i.extensions }}
 CREATE EXTENSION IF NOT EXISTS "{{ . }}";
 {{- end }}
+{{- if .i.metrics.enabled }}
+-- The metrics exporter's login: statistics only (pg_monitor), from localhost only (pg_hba.conf).
+SET log_statement = 'none';
+\set monitor_password `cat {{ .paths.monitor }}/password`
+CREATE ROLE datastores_monitor LOGIN PASSWORD :'monitor_password';
+\unset monitor_password
+RESET log_statement;
+GRANT pg_monitor TO datastores_monitor;
+GRANT CONNECT ON DATABASE "{{ .i.database }}" TO datastores_monitor;
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -116,4 +130,55 @@ export PGPASSWORD
 reloaded="$(psql -XAtq -h {{ .paths.run }} -p {{ int .i.port }} -U postgres -d postgres -c 'SELECT pg_reload_conf()')"
 [ "$reloaded" = t ] || { echo "pg_reload_conf() returned \"$reloaded\"" >&2; exit 1; }
 echo "pg_reload_conf"
+{{- end -}}
+
+
+{{/*
+The postgres_exporter container: verify-full to localhost (in every server certificate) as
+datastores_monitor, the password from the monitoring Secret's file; pg_stat_statements' collector
+when the extension is listed.
+*/}}
+{{- define "postgres.metricsContainer" -}}
+{{- $i := .i -}}
+{{- $m := $i.metrics -}}
+- name: metrics
+  image: {{ include "common.images.image" (dict "image" $m.image "context" .context "path" "postgres.metrics.image") | quote }}
+  imagePullPolicy: {{ $m.image.pullPolicy | quote }}
+  command: ["/bin/postgres_exporter"]
+  args:
+    - --web.listen-address=:{{ int $m.port }}
+    - --log.level=warn
+    {{- if has "pg_stat_statements" $i.extensions }}
+    - --collector.stat_statements
+    {{- end }}
+  env:
+    - name: DATA_SOURCE_URI
+      value: {{ printf "localhost:%d/%s?sslmode=verify-full&sslrootcert=/tls/ca.crt" (int $i.port) $i.database | quote }}
+    - name: DATA_SOURCE_USER
+      value: datastores_monitor
+    - name: DATA_SOURCE_PASS_FILE
+      value: {{ .paths.monitor }}/password
+  ports:
+    - name: metrics
+      containerPort: {{ int $m.port }}
+      protocol: TCP
+  readinessProbe:
+    httpGet:
+      path: /
+      port: metrics
+    periodSeconds: 30
+    timeoutSeconds: 5
+  securityContext:
+    {{- include "common.security.containerSecurityContext" .securityContext | nindent 4 }}
+  {{- with $m.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: tls
+      mountPath: /tls
+      readOnly: true
+    - name: monitor
+      mountPath: {{ .paths.monitor }}
+      readOnly: true
 {{- end -}}

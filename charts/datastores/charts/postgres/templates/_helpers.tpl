@@ -8,7 +8,7 @@ validated, and with the names of its objects. Every template ranges over it:
 {{- end -}}
 
 {{- define "postgres.instances.compute" -}}
-{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup" "networkPolicy" "podDisruptionBudget")) -}}
+{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "audit" "persistence" "backup" "networkPolicy" "podDisruptionBudget" "metrics")) -}}
 {{- if not (or (kindIs "map" .Values.instances) (kindIs "invalid" .Values.instances)) -}}
 {{- fail "postgres.instances: give a map of instance name: {database, user}" -}}
 {{- end -}}
@@ -63,12 +63,13 @@ that does not work, fails here with the value's path and the fix.
 {{- $path := .path -}}
 {{- /* A block's errors name where the user wrote it: the instance, or the chart-wide default. */ -}}
 {{- $in := dict -}}
-{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extensions" "initdb" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" -}}
+{{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extensions" "initdb" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" "metrics" -}}
 {{- $_ := set $in $block (ternary (printf "%s.%s" $path $block) (printf "postgres.%s" $block) (hasKey $.raw $block)) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}
 {{- include "common.validate.int" (dict "value" $i.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 10 "max" 86400) -}}
 {{- include "postgres.validateExtras" (dict "i" $i "in" $in) -}}
+{{- include "common.metrics.validate" (dict "s" $i "path" $in.metrics) -}}
 {{- $ident := "^[a-z_][a-z0-9_]{0,62}$" -}}
 {{- if not $i.database -}}
 {{- fail (printf "%s.database is missing: name the instance's database, e.g. database: orders_db" $path) -}}
@@ -218,6 +219,7 @@ before this).
 
 {{/* Pod paths; the real-server tests map them onto a temporary directory. */}}
 {{- define "postgres.paths" -}}
+monitor: /run/secrets/postgres-monitor
 config: /etc/postgresql
 initdb: /docker-entrypoint-initdb.d
 credentials: /run/secrets/postgres
@@ -252,7 +254,7 @@ Extensions, user init scripts and the extra hooks (common.extras) of one instanc
 {{- $paths := include "postgres.paths" . | fromYaml -}}
 {{- include "common.extras.validate" (dict "s" $i "in" .in "server" "postgres"
   "env" (list "POSTGRES_USER" "POSTGRES_PASSWORD" "POSTGRES_PASSWORD_FILE" "POSTGRES_DB" "POSTGRES_INITDB_ARGS" "POSTGRES_INITDB_WALDIR" "POSTGRES_HOST_AUTH_METHOD" "PGDATA" "PGPORT" "PGHOST" "PGSSLMODE" "PGPASSWORD" "PGUSER")
-  "volumes" (list "data" "config" "initdb" "scripts" "tls-secret" "tls" "credentials" "run" "tmp")
+  "volumes" (list "data" "config" "initdb" "scripts" "tls-secret" "tls" "credentials" "run" "tmp" "monitor")
   "paths" (list "/var/lib/postgresql" $paths.config $paths.initdb $paths.credentials $paths.run "/tls" "/tls-secret" "/tmp" "/opt/datastores")) -}}
 {{- end -}}
 

@@ -87,6 +87,9 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > {{ $p.run }}/reload.passwo
 {{- if $s.tls.reload.enabled }}
   echo "user datastores-reload on #$(hash {{ $p.run }}/reload.password) -@all +config|set"
 {{- end }}
+{{- if $s.metrics.enabled }}
+  echo "user datastores-monitor on #$(hash {{ $p.users }}/datastores-monitor/password) -@all +info +client|setname +latency|latest +latency|histogram +slowlog|len +slowlog|get"
+{{- end }}
 } > "$acl.tmp"
 mv -f "$acl.tmp" "$acl"
 exec redis-server {{ $p.config }}/redis.conf "$@"
@@ -135,4 +138,57 @@ reply="$(redis-cli --no-auth-warning -s {{ $p.run }}/redis.sock --user datastore
   CONFIG SET tls-cert-file {{ $tls.dir }}/tls.crt tls-key-file {{ $tls.dir }}/tls.key tls-ca-cert-file {{ $tls.dir }}/ca.crt)"
 [ "$reply" = OK ] || { echo "CONFIG SET: $reply" >&2; exit 1; }
 echo "CONFIG SET tls-cert-file tls-key-file tls-ca-cert-file"
+{{- end -}}
+
+
+{{/*
+The redis_exporter container: TLS to localhost with the chart's CA (verification is the
+exporter's default; --skip-tls-verification is never set), as datastores-monitor, whose ACL
+allows INFO, SLOWLOG, LATENCY and CLIENT SETNAME only; no CONFIG GET (--config-command=-), which
+would show masterauth. The password comes from the monitoring Secret through the environment
+(REDIS_PASSWORD, never an argument). With client certificates required, it presents the server's.
+*/}}
+{{- define "redis.metricsContainer" -}}
+{{- $s := .server -}}
+{{- $m := $s.metrics -}}
+- name: metrics
+  image: {{ include "common.images.image" (dict "image" $m.image "context" .context "path" "redis.metrics.image") | quote }}
+  imagePullPolicy: {{ $m.image.pullPolicy | quote }}
+  command: ["/redis_exporter"]
+  args:
+    - --web.listen-address=:{{ int $m.port }}
+    - --redis.addr=rediss://localhost:{{ int $s.port }}
+    - --redis.user=datastores-monitor
+    - --tls-ca-cert-file=/tls/ca.crt
+    {{- if $s.tls.clientCertificates }}
+    - --tls-client-cert-file=/tls/tls.crt
+    - --tls-client-key-file=/tls/tls.key
+    {{- end }}
+    - --config-command=-
+  env:
+    - name: REDIS_PASSWORD
+      valueFrom:
+        secretKeyRef:
+          name: {{ include "common.metrics.secretName" (dict "server" $s) | quote }}
+          key: password
+  ports:
+    - name: metrics
+      containerPort: {{ int $m.port }}
+      protocol: TCP
+  readinessProbe:
+    httpGet:
+      path: /health
+      port: metrics
+    periodSeconds: 30
+    timeoutSeconds: 5
+  securityContext:
+    {{- include "common.security.containerSecurityContext" .securityContext | nindent 4 }}
+  {{- with $m.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: tls
+      mountPath: /tls
+      readOnly: true
 {{- end -}}

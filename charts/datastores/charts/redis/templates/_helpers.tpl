@@ -8,7 +8,7 @@ template reads it with
 {{- end -}}
 
 {{- define "redis.server.compute" -}}
-{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "persistence" "networkPolicy" "podDisruptionBudget")) -}}
+{{- include "common.validate.chart" (dict "context" . "blocks" (list "image" "securityContext" "tls" "auth" "persistence" "networkPolicy" "podDisruptionBudget" "metrics")) -}}
 {{- if not (or (kindIs "map" .Values.config) (kindIs "invalid" .Values.config)) -}}
 {{- fail "redis.config: give a map of directive: value" -}}
 {{- end -}}
@@ -53,13 +53,14 @@ fails here, naming the value and the fix.
 */}}
 {{- define "redis.validate" -}}
 {{- $in := dict -}}
-{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" -}}
+{{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" "metrics" -}}
 {{- $_ := set $in $k (printf "redis.%s" $k) -}}
 {{- end -}}
 {{- include "common.validate.server" (dict "s" . "in" $in "base" "redis" "path" "redis" "passwordKeys" (list "passwordKey")) -}}
 {{- include "common.validate.bool" (dict "value" .auth.disableDefaultUser "path" "redis.auth.disableDefaultUser") -}}
 {{- $paths := include "redis.paths" . | fromYaml -}}
-{{- $volumes := list "data" "config" "scripts" "tls-secret" "tls" "credentials" "run" -}}
+{{- include "common.metrics.validate" (dict "s" . "path" "redis.metrics") -}}
+{{- $volumes := list "data" "config" "scripts" "tls-secret" "tls" "credentials" "run" "monitor" -}}
 {{- if kindIs "slice" .auth.users }}{{ range $u := .auth.users }}{{ if kindIs "map" $u }}{{ $volumes = append $volumes (printf "user-%v" (get $u "name")) }}{{ end }}{{ end }}{{ end -}}
 {{- include "common.extras.validate" (dict "s" . "in" $in "server" "redis"
   "env" (list "REDISCLI_AUTH" "REDIS_PASSWORD" "REDIS_ARGS")
@@ -96,8 +97,8 @@ fails here, naming the value and the fix.
 {{- if not (regexMatch "^[a-z][a-z0-9_-]{0,39}$" (toString ($u.name | default ""))) -}}
 {{- fail (printf "%s.name %q: give the user a name of lower-case letters, digits, '-' and '_' (it also names its Secret)" $path (toString ($u.name | default ""))) -}}
 {{- end -}}
-{{- if has $u.name (list "default" "datastores-probe" "datastores-reload") -}}
-{{- fail (printf "%s.name %q is reserved for the chart's own users (default, datastores-probe, datastores-reload); the default user is configured with redis.auth" $path $u.name) -}}
+{{- if has $u.name (list "default" "datastores-probe" "datastores-reload" "datastores-monitor") -}}
+{{- fail (printf "%s.name %q is reserved for the chart's own users (default, datastores-probe, datastores-reload, datastores-monitor); the default user is configured with redis.auth" $path $u.name) -}}
 {{- end -}}
 {{- if has $u.name $names -}}
 {{- fail (printf "%s.name %q appears twice in redis.auth.users" $path $u.name) -}}
