@@ -25,6 +25,8 @@ Usage:
   datastores certs -f VALUES --release NAME --namespace NS [flags]
                                             issue a CA and the servers' TLS Secrets
   datastores certs renew -f SECRETS [flags] re-issue the server certificates with the same CA
+  datastores secrets -f VALUES --release NAME --namespace NS [--ca FILE]
+                                            the password and connection Secrets of a GitOps install
   datastores expand --namespace NS --release NAME (--instance NAME | --redis) --size SIZE
                                             grow a server's data volume (helm upgrade cannot)
 
@@ -46,6 +48,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return auditCommand(args[1:], stdin, stdout, stderr)
 	case "expand":
 		return expandCommand(args[1:], stdout, stderr)
+	case "secrets":
+		return secretsCommand(args[1:], stdout, stderr)
 	case "certs":
 		if len(args) > 1 && args[1] == "renew" {
 			return renewCommand(args[2:], stdin, stdout, stderr)

@@ -124,6 +124,12 @@ func prepare(opts Options) (*pod.Pod, instance, error) {
 	if err != nil {
 		return nil, instance{}, err
 	}
+	if given, ok := opts.Chart.SetValues["postgres.port"]; ok {
+		// A test that needs the port before the render (to write it into a values file) chose it.
+		if port, err = strconv.Atoi(given); err != nil {
+			return nil, instance{}, err
+		}
+	}
 	set := map[string]string{"postgres.port": strconv.Itoa(port)}
 	for k, v := range opts.Chart.SetValues {
 		set[k] = v

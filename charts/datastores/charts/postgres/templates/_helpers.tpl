@@ -41,7 +41,9 @@ are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
 {{- $_ = set $i "headlessService" (printf "%s-hl" $full) -}}
 {{- $_ = set $i "authSecret" ($i.auth.existingSecret | default (printf "%s-auth" $full)) -}}
 {{- $_ = set $i "connectionSecret" (printf "%s-auth" $full) -}}
-{{- if eq (toString $i.auth.existingSecret) (printf "%s-auth" $full) -}}
+{{- /* Outside GitOps mode the chart writes <fullname>-auth itself; in it, that is the Secret
+`datastores secrets` made (passwords and connection strings), which existingSecret may name. */ -}}
+{{- if and (eq (toString $i.auth.existingSecret) (printf "%s-auth" $full)) (not (include "common.gitops" $)) -}}
 {{- fail (printf "%s.auth.existingSecret is %q, the name of the connection Secret the chart writes for this instance; name your password Secret otherwise" $path $i.auth.existingSecret) -}}
 {{- end -}}
 {{- $_ = set $i "tlsSecret" (ternary $i.tls.existingSecret.name (printf "%s-tls" $full) (eq $i.tls.source "existingSecret")) -}}

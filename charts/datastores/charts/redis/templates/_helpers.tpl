@@ -27,6 +27,9 @@ template reads it with
 {{- $_ = set $s "headlessService" (printf "%s-hl" $full) -}}
 {{- $_ = set $s "authSecret" ($s.auth.existingSecret | default (printf "%s-auth" $full)) -}}
 {{- $_ = set $s "connectionSecret" (printf "%s-auth" $full) -}}
+{{- if and (eq (toString $s.auth.existingSecret) (printf "%s-auth" $full)) (not (include "common.gitops" .)) -}}
+{{- fail (printf "redis.auth.existingSecret is %q, the name of the connection Secret the chart writes; name your password Secret otherwise (only with global.gitops may it be the Secret datastores secrets made)" $s.auth.existingSecret) -}}
+{{- end -}}
 {{- $_ = set $s "tlsSecret" (ternary $s.tls.existingSecret.name (printf "%s-tls" $full) (eq $s.tls.source "existingSecret")) -}}
 {{- $_ = set $s "clientTlsSecret" (printf "%s-client-tls" $full) -}}
 {{- $_ = set $s "clientName" "redis-client" -}}
@@ -40,6 +43,9 @@ template reads it with
 {{- $u = deepCopy $u -}}
 {{- $_ := set $u "secret" ($u.existingSecret | default (printf "%s-user-%s" $full $u.name)) -}}
 {{- $_ = set $u "connectionSecret" (printf "%s-user-%s" $full $u.name) -}}
+{{- if and (eq (toString $u.existingSecret) $u.connectionSecret) (not (include "common.gitops" $)) -}}
+{{- fail (printf "redis.auth.users[%s].existingSecret is %q, the name of the connection Secret the chart writes; name your password Secret otherwise" $u.name $u.existingSecret) -}}
+{{- end -}}
 {{- $_ = set $u "passwordKey" ($u.passwordKey | default "password") -}}
 {{- $users = append $users $u -}}
 {{- end -}}
