@@ -130,9 +130,19 @@ func TestMetricsPortsOpenOnlyToTheScraper(t *testing.T) {
 	assert.Equal(t, map[string]string{"team": "monitoring"}, np.Spec.Ingress[1].From[0].NamespaceSelector.MatchLabels)
 }
 
-// The monitors scrape ports the pods have: the ServiceMonitor's through the metrics Service.
+// The monitors scrape ports the pods have (the ServiceMonitor's through the metrics Service) and
+// carry the labels a Prometheus selects them by.
 func TestMonitorsScrapeThePodsPorts(t *testing.T) {
-	rel := renderDev(t, metricsOn)
+	set := map[string]string{"postgres.metrics.serviceMonitor.labels.release": "kube-prometheus", "redis.metrics.podMonitor.labels.release": "kube-prometheus",
+		"postgres.metrics.prometheusRule.labels.release": "kube-prometheus", "postgres.metrics.serviceMonitor.interval": "15s"}
+	for k, v := range metricsOn {
+		set[k] = v
+	}
+	rel := renderDev(t, set)
+	assert.Equal(t, "kube-prometheus", chart.Get[*chart.ServiceMonitor](t, rel, devInstance).Labels["release"])
+	assert.Equal(t, "kube-prometheus", chart.Get[*chart.PodMonitor](t, rel, redisName).Labels["release"])
+	assert.Equal(t, "kube-prometheus", chart.Get[*chart.PrometheusRule](t, rel, "test-postgres").Labels["release"])
+	assert.Equal(t, "15s", chart.Get[*chart.ServiceMonitor](t, rel, devInstance).Spec.Endpoints[0].Interval)
 	pgPorts := map[string]bool{}
 	for _, c := range chart.Get[*appsv1.StatefulSet](t, rel, devInstance).Spec.Template.Spec.Containers {
 		for _, p := range c.Ports {
@@ -200,4 +210,15 @@ func TestMetricsValuesAreChecked(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// NOTES say when the NetworkPolicy keeps the metrics ports closed.
+func TestNotesSayWhenMetricsPortsAreClosed(t *testing.T) {
+	assert.Contains(t, renderDev(t, metricsOn).Notes, "keeps the exporters' ports of test-postgres-app, test-redis closed until")
+	set := map[string]string{"postgres.networkPolicy.metricsFrom[0].podSelector.matchLabels.app": "prometheus", "redis.networkPolicy.metricsFrom[0].podSelector.matchLabels.app": "prometheus"}
+	for k, v := range metricsOn {
+		set[k] = v
+	}
+	assert.NotContains(t, renderDev(t, set).Notes, "Metrics: the NetworkPolicy")
+	assert.NotContains(t, renderDev(t, nil).Notes, "Metrics: the NetworkPolicy")
 }

@@ -11,7 +11,7 @@ import (
 
 // The README's checks table documents every check of the catalogue, with its severity.
 func TestChecksTableIsInREADME(t *testing.T) {
-	data, err := os.ReadFile("../README.md")
+	data, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
 	rows := map[string]string{}
 	for _, line := range strings.Split(string(data), "\n") {
@@ -25,7 +25,7 @@ func TestChecksTableIsInREADME(t *testing.T) {
 	}
 	for name, c := range checks {
 		row, ok := rows[name]
-		if assert.True(t, ok, "check %s has no row in tools/datastores/README.md", name) {
+		if assert.True(t, ok, "check %s has no row in the README's audit checks table", name) {
 			assert.Contains(t, row, c.severity.String(), "the severity of %s", name)
 		}
 	}
