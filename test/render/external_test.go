@@ -192,3 +192,20 @@ func TestBackupDumpsExternalServers(t *testing.T) {
 	assert.Contains(t, configFile(t, system, backupName, "targets"), "verify-full /etc/ssl/certs/ca-certificates.crt",
 		"a public CA: the system bundle of the backup image")
 }
+
+// Without a URL: host, port, user and database; tls: false is plaintext, refused unless
+// tlsEnforce is false.
+func TestExternalRedisByHost(t *testing.T) {
+	set := map[string]string{"redis.external.url": "", "redis.external.host": "10.0.0.7", "redis.external.port": "6380",
+		"redis.external.user": "app", "redis.external.database": "3"}
+	rel := renderExternal(t, set)
+	assert.Equal(t, "rediss://app:cache-password@10.0.0.7:6380/3", string(chart.Get[*corev1.Secret](t, rel, "test-redis-auth").Data["url"]))
+
+	set["redis.external.tls"] = "false"
+	_, err := chart.RenderE(chart.Options{ValuesFiles: []string{externalValues}, Existing: externalObjects(t), SetValues: set})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "redis:// is plaintext")
+	set["redis.external.tlsEnforce"] = "false"
+	rel = renderExternal(t, set)
+	assert.Equal(t, "redis://app:cache-password@10.0.0.7:6380/3", string(chart.Get[*corev1.Secret](t, rel, "test-redis-auth").Data["url"]))
+}
