@@ -240,6 +240,26 @@ type auditFault struct {
 	finding, source string
 }
 
+// proveFaults makes each fault on the running server, audits it (the named check must fail and
+// the grade drop below A), undoes it, and at the end audits the server back at A.
+func proveFaults(t *testing.T, run func(t *testing.T) grade.Report, faults []auditFault) {
+	t.Helper()
+	for _, f := range faults {
+		t.Run(f.name, func(t *testing.T) {
+			undo := f.apply(t)
+			r := run(t)
+			undo()
+			t.Logf("grade %s (score %d)", r.Grade, r.Score)
+			requireFail(t, r, f.finding, f.source)
+			assert.NotEqual(t, "A", r.Grade)
+		})
+	}
+	t.Run("after the faults are undone it grades A again", func(t *testing.T) {
+		r := run(t)
+		assert.Equal(t, "A", r.Grade, failures(r))
+	})
+}
+
 func TestAuditGradesARealPostgresAndEachFault(t *testing.T) {
 	requireBinaries(t, pgserver.Binaries)
 	start := time.Now()
@@ -282,7 +302,7 @@ func TestAuditGradesARealPostgresAndEachFault(t *testing.T) {
 			return reloadAfter(swapCertificate(t, srv.Pod, pair))
 		}
 	}
-	for _, f := range []auditFault{
+	proveFaults(t, run, []auditFault{
 		{"ssl off", func(t *testing.T) func() {
 			admin.exec("ALTER SYSTEM SET ssl = off")
 			return reloadAfter(func() { admin.exec("ALTER SYSTEM RESET ssl") })
@@ -315,20 +335,6 @@ func TestAuditGradesARealPostgresAndEachFault(t *testing.T) {
 			return other.Reissue(leaf, year)
 		}), "cert-chain", audit.FromServer},
 		{"a key the group can read", func(t *testing.T) func() { return chmodKey(t, srv.Pod, 0o640) }, "key-permissions", audit.FromCluster},
-	} {
-		t.Run(f.name, func(t *testing.T) {
-			undo := f.apply(t)
-			r := run(t)
-			undo()
-			t.Logf("grade %s (score %d)", r.Grade, r.Score)
-			requireFail(t, r, f.finding, f.source)
-			assert.NotEqual(t, "A", r.Grade)
-		})
-	}
-
-	t.Run("after the faults are undone it grades A again", func(t *testing.T) {
-		r := run(t)
-		assert.Equal(t, "A", r.Grade, failures(r))
 	})
 }
 
@@ -374,7 +380,7 @@ func TestAuditGradesARealRedisAndEachFault(t *testing.T) {
 		requirePass(t, r, "key-permissions", audit.FromCluster)
 	})
 
-	for _, f := range []auditFault{
+	proveFaults(t, run, []auditFault{
 		{"a plaintext port", func(t *testing.T) func() {
 			port, err := proc.FreePort()
 			require.NoError(t, err)
@@ -420,20 +426,6 @@ func TestAuditGradesARealRedisAndEachFault(t *testing.T) {
 			return func() { undo(); reloadCertificate(t) }
 		}, "cert-expired", audit.FromServer},
 		{"a key others can read", func(t *testing.T) func() { return chmodKey(t, srv.Pod, 0o644) }, "key-permissions", audit.FromCluster},
-	} {
-		t.Run(f.name, func(t *testing.T) {
-			undo := f.apply(t)
-			r := run(t)
-			undo()
-			t.Logf("grade %s (score %d)", r.Grade, r.Score)
-			requireFail(t, r, f.finding, f.source)
-			assert.NotEqual(t, "A", r.Grade)
-		})
-	}
-
-	t.Run("after the faults are undone it grades A again", func(t *testing.T) {
-		r := run(t)
-		assert.Equal(t, "A", r.Grade, failures(r))
 	})
 }
 
