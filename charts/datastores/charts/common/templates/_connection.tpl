@@ -97,17 +97,31 @@ Usage: {{ include "common.connection.redis" (dict "host" $h "port" 6379 "user" $
 
 {{/*
 A connection Secret's data: the keys above base64-encoded, plus ca.crt (base64 PEM) when known.
-Usage: {{ include "common.connection.data" (dict "keys" $keys "ca" $caB64) | nindent 2 }}
+Without the password (.password false: an existing Secret the render could not read), the keys
+that would carry it are left out rather than written without it.
+Usage: {{ include "common.connection.data" (dict "keys" $keys "ca" $caB64 "password" (ne $password "")) | trim | nindent 2 }}
 */}}
 {{- define "common.connection.data" -}}
-{{- range $k := keys .keys | sortAlpha }}
-{{ $k | quote }}: {{ get $.keys $k | b64enc | quote }}
+{{- $keys := .keys -}}
+{{- if not .password -}}
+{{- $keys = omit $keys "password" "uri" "dsn" "pgpass" "jdbc-uri" "sqlalchemy-uri" "sqlalchemy-asyncpg-uri" "url" "redis-py-url" -}}
+{{- end -}}
+{{- range $k := keys $keys | sortAlpha }}
+{{ $k | quote }}: {{ get $keys $k | b64enc | quote }}
 {{- end }}
 {{- with .ca }}
 "ca.crt": {{ . | quote }}
 {{- end }}
 {{- end -}}
 
+{{/*
+The annotation that says why a connection Secret has no connection string: its password is in
+an existing Secret the render could not read (helm template, or a Secret not made yet).
+Usage: {{ include "common.connection.incomplete" (dict "secret" $name "key" $key) }}
+*/}}
+{{- define "common.connection.incomplete" -}}
+datastores.io/incomplete: {{ printf "Secret %s has no key %s (or it could not be read at render time)" .secret .key | quote }}
+{{- end -}}
 
 {{/*
 Where applications mount the CA the connection strings name (sslrootcert): global.connection.caFile.
