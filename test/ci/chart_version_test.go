@@ -48,9 +48,14 @@ func git(t *testing.T, dir string, args ...string) {
 	require.NoError(t, err, string(out))
 }
 
-func checkVersion(t *testing.T, dir string) (string, error) {
+// checkVersion runs the script against branch base, or with --agree when agreeOnly.
+func checkVersion(t *testing.T, dir string, agreeOnly bool) (string, error) {
 	t.Helper()
-	cmd := exec.Command("bash", filepath.Join(chart.RepoRoot(), "ci", "check-chart-version.sh"), "base")
+	arg := "base"
+	if agreeOnly {
+		arg = "--agree"
+	}
+	cmd := exec.Command("bash", filepath.Join(chart.RepoRoot(), "ci", "check-chart-version.sh"), arg)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
@@ -58,26 +63,32 @@ func checkVersion(t *testing.T, dir string) (string, error) {
 
 func TestChartVersionCheck(t *testing.T) {
 	tests := []struct {
-		name    string
-		change  map[string]string
-		wantErr string
+		name      string
+		change    map[string]string
+		agreeOnly bool
+		wantErr   string
 	}{
-		{"nothing in charts/ changed", map[string]string{"README.md": "new\n"}, ""},
-		{"a template changed without a bump", map[string]string{"charts/datastores/templates/configmap.yaml": "kind: ConfigMap # x\n"}, "bump version"},
+		{"nothing in charts/ changed", map[string]string{"README.md": "new\n"}, false, ""},
+		{"a template changed without a bump", map[string]string{"charts/datastores/templates/configmap.yaml": "kind: ConfigMap # x\n"}, false, "bump version"},
+		{"--agree ignores an uncommitted edit", map[string]string{"charts/datastores/templates/configmap.yaml": "kind: ConfigMap # x\n"}, true, ""},
 		{"bumped with a CHANGELOG entry and the subcharts", map[string]string{
 			"charts/datastores/templates/configmap.yaml": "kind: ConfigMap # x\n",
 			"charts/datastores/Chart.yaml":               "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
 			"charts/datastores/charts/redis/Chart.yaml":  "apiVersion: v2\nname: redis\nversion: 1.1.0\n",
 			"charts/datastores/CHANGELOG.md":             "# Changelog\n\n## 1.1.0\n\n## 1.0.0\n",
-		}, ""},
+		}, false, ""},
 		{"bumped without a CHANGELOG entry", map[string]string{
 			"charts/datastores/Chart.yaml":              "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
 			"charts/datastores/charts/redis/Chart.yaml": "apiVersion: v2\nname: redis\nversion: 1.1.0\n",
-		}, `has no "## 1.1.0" entry`},
+		}, false, `has no "## 1.1.0" entry`},
 		{"a subchart left behind", map[string]string{
 			"charts/datastores/Chart.yaml":   "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
 			"charts/datastores/CHANGELOG.md": "# Changelog\n\n## 1.1.0\n",
-		}, "the subcharts move with the umbrella chart"},
+		}, false, "the subcharts move with the umbrella chart"},
+		{"--agree still refuses a subchart left behind", map[string]string{
+			"charts/datastores/Chart.yaml":   "apiVersion: v2\nname: datastores\nversion: 1.1.0\n",
+			"charts/datastores/CHANGELOG.md": "# Changelog\n\n## 1.1.0\n",
+		}, true, "the subcharts move with the umbrella chart"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +96,7 @@ func TestChartVersionCheck(t *testing.T) {
 			for name, content := range tt.change {
 				write(t, dir, name, content)
 			}
-			out, err := checkVersion(t, dir)
+			out, err := checkVersion(t, dir, tt.agreeOnly)
 			if tt.wantErr == "" {
 				assert.NoError(t, err, out)
 				return
@@ -98,7 +109,7 @@ func TestChartVersionCheck(t *testing.T) {
 
 // The repository itself: the versions agree and the CHANGELOG has the current one.
 func TestThisChartsVersionsAgree(t *testing.T) {
-	cmd := exec.Command("bash", filepath.Join(chart.RepoRoot(), "ci", "check-chart-version.sh"), "HEAD")
+	cmd := exec.Command("bash", filepath.Join(chart.RepoRoot(), "ci", "check-chart-version.sh"), "--agree")
 	cmd.Dir = chart.RepoRoot()
 	out, err := cmd.CombinedOutput()
 	assert.NoError(t, err, string(out))
