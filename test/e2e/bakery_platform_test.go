@@ -101,7 +101,7 @@ func (p *platformProbe) credentials(t *testing.T) map[string]string {
 		full := p.r.name + "-postgres-" + i
 		auth := p.r.secret(t, full+"-auth")
 		out[full+"-auth/password"] = string(auth.Data["password"])
-		out[full+"-auth/postgres-password"] = string(auth.Data["postgres-password"])
+		out[full+"-superuser/postgres-password"] = string(p.r.secret(t, full+"-superuser").Data["postgres-password"])
 		out[full+"-tls/tls.crt"] = fingerprint(p.r.secret(t, full+"-tls").Data["tls.crt"])
 	}
 	out["redis-auth/password"] = string(p.r.secret(t, p.r.name+"-redis-auth").Data["password"])

@@ -66,7 +66,14 @@ type release struct {
 // E2E_VALUES and the given values, waits for every pod to be Ready, and logs how long that took.
 func install(t *testing.T, e *env, name, valuesFile string, set map[string]string) *release {
 	t.Helper()
-	values := []string{filepath.Join(chart.RepoRoot(), "values", valuesFile)}
+	return installFrom(t, e, name, chart.RepoRoot(), valuesFile, set)
+}
+
+// installFrom is install with the chart and the values file of another checkout of this
+// repository (an earlier release's, for the upgrade test).
+func installFrom(t *testing.T, e *env, name, repoRoot, valuesFile string, set map[string]string) *release {
+	t.Helper()
+	values := []string{filepath.Join(repoRoot, "values", valuesFile)}
 	if extra := os.Getenv("E2E_VALUES"); extra != "" {
 		values = append(values, extra)
 	}
@@ -78,7 +85,7 @@ func install(t *testing.T, e *env, name, valuesFile string, set map[string]strin
 		ExtraArgs:      map[string][]string{"install": wait, "upgrade": wait},
 	}}
 	start := time.Now()
-	helm.Install(t, r.opts, chart.ChartDir(), name)
+	helm.Install(t, r.opts, filepath.Join(repoRoot, "charts", "datastores"), name)
 	ready := time.Since(start).Round(time.Second)
 	t.Logf("helm install %s to all pods Ready: %s (target: 90s)", name, ready)
 	recordTiming("%s: helm install to all pods Ready in %s (target 90s)", t.Name(), ready)

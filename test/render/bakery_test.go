@@ -42,7 +42,7 @@ func TestBakeryIAHasFourteenIsolatedInstances(t *testing.T) {
 			sts := chart.Get[*appsv1.StatefulSet](t, rel, full)
 			require.Len(t, sts.Spec.VolumeClaimTemplates, 1)
 			assert.True(t, resource.MustParse("2Gi").Equal(sts.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests[corev1.ResourceStorage]))
-			assert.Equal(t, full+"-auth", volume(t, sts, "credentials").Secret.SecretName)
+			assert.Equal(t, map[string]string{"password": full + "-auth/password", "postgres-password": full + "-superuser/postgres-password"}, passwordFiles(t, sts))
 			assert.Equal(t, full+"-tls", volume(t, sts, "tls-secret").Secret.SecretName)
 
 			chart.Get[*corev1.Service](t, rel, full)

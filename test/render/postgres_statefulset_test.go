@@ -161,10 +161,8 @@ func TestPostgresPasswordsReachTheServerAsFiles(t *testing.T) {
 	assert.NotContains(t, vars, "POSTGRES_PASSWORD")
 	assert.Equal(t, "postgres", vars["POSTGRES_USER"])
 	assert.Equal(t, "/run/secrets/postgres", mountPath(t, server, "credentials"))
-	creds := volume(t, sts, "credentials")
-	require.NotNil(t, creds.Secret)
-	assert.Equal(t, "test-postgres-app-auth", creds.Secret.SecretName)
-	assert.ElementsMatch(t, []corev1.KeyToPath{{Key: "password", Path: "password"}, {Key: "postgres-password", Path: "postgres-password"}}, creds.Secret.Items)
+	assert.Equal(t, map[string]string{"password": "test-postgres-app-auth/password", "postgres-password": "test-postgres-app-superuser/postgres-password"}, passwordFiles(t, sts))
+	assert.Equal(t, int32(0o440), *volume(t, sts, "credentials").Projected.DefaultMode)
 }
 
 func TestPostgresProbesUsePgIsready(t *testing.T) {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,6 +45,7 @@ postgres:
         existingSecret: {name: test-postgres-app-tls}
       auth:
         existingSecret: test-postgres-app-auth
+        existingSuperuserSecret: test-postgres-app-superuser
 redis:
   enabled: false
 `)
@@ -70,8 +72,10 @@ redis:
 			connection = s
 		}
 	}
-	require.NotNil(t, connection, "the instance's Secret: passwords and connection strings")
-	assert.NotEmpty(t, connection.Data["postgres-password"])
+	require.NotNil(t, connection, "the instance's Secret: its user's password and connection strings")
+	assert.NotContains(t, connection.Data, "postgres-password", "the superuser's password is not the application's to read")
+	require.Contains(t, made, "test-postgres-app-superuser")
+	assert.Len(t, made["test-postgres-app-superuser"]["postgres-password"], 32)
 
 	srv, err := pgserver.Start(pgserver.Options{Instance: "app", Secrets: made, Chart: chart.Options{ValuesFiles: []string{valuesFile},
 		SetValues: map[string]string{"global.gitops": "true", "postgres.port": strconv.Itoa(port)}}})
@@ -89,4 +93,12 @@ redis:
 	out, err := env.Run(filepath.Join(srv.Bin(), "psql"), uri, "-XAtc", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
 	require.NoError(t, err, out)
 	assert.Equal(t, "t", out)
+
+	// The superuser's password came from its own Secret, and the server took it.
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(ca))
+	assert.Equal(t, string(made["test-postgres-app-superuser"]["postgres-password"]), srv.AdminPassword)
+	conn, err := srv.Connect(t.Context(), srv.AsAdmin(pool))
+	require.NoError(t, err, "the superuser logs in with -superuser's password")
+	require.NoError(t, conn.Close(t.Context()))
 }

@@ -33,7 +33,7 @@ func Check(rel *chart.Release) error {
 		}
 	}
 	for _, sts := range chart.All[*appsv1.StatefulSet](rel) {
-		errs = append(errs, prefix("StatefulSet "+sts.Name, passwordKeys(sts)))
+		errs = append(errs, prefix("StatefulSet "+sts.Name, passwordKeys(rel, sts)))
 	}
 	errs = append(errs, certificates(rel), secretsStaySecret(rel), mountsExist(rel))
 	return errors.Join(errs...)
@@ -242,22 +242,44 @@ func aclLines(script string) error {
 	return errors.Join(errs...)
 }
 
-// passwordKeys: the two password files of a PostgreSQL pod come from different keys, so the
-// application user and the superuser never share a password.
-func passwordKeys(sts *appsv1.StatefulSet) error {
+// passwordKeys: the two password files of a PostgreSQL pod come from different Secret keys, so
+// the application user and the superuser never share a password, and the superuser's never
+// comes from a Secret the chart fills with connection details (which applications mount).
+func passwordKeys(rel *chart.Release, sts *appsv1.StatefulSet) error {
+	type source struct{ secret, key string }
+	var errs []error
 	for _, v := range sts.Spec.Template.Spec.Volumes {
-		if v.Name != "credentials" || v.Secret == nil {
+		if v.Name != "credentials" {
 			continue
 		}
-		keys := map[string]string{}
-		for _, item := range v.Secret.Items {
-			if other, ok := keys[item.Key]; ok {
-				return fmt.Errorf("Secret key %q is both %s and %s", item.Key, other, item.Path)
+		paths := map[source]string{}
+		add := func(secret string, items []corev1.KeyToPath) {
+			for _, item := range items {
+				src := source{secret, item.Key}
+				if other, ok := paths[src]; ok {
+					errs = append(errs, fmt.Errorf("key %q of Secret %s is both %s and %s", item.Key, secret, other, item.Path))
+				}
+				paths[src] = item.Path
+				if item.Path != "postgres-password" {
+					continue
+				}
+				if s, ok := chart.Find[*corev1.Secret](rel, secret); ok && len(s.Data["host"]) > 0 {
+					errs = append(errs, fmt.Errorf("the superuser's password comes from Secret %s, the connection Secret applications mount", secret))
+				}
 			}
-			keys[item.Key] = item.Path
+		}
+		switch {
+		case v.Secret != nil:
+			add(v.Secret.SecretName, v.Secret.Items)
+		case v.Projected != nil:
+			for _, src := range v.Projected.Sources {
+				if src.Secret != nil {
+					add(src.Secret.Name, src.Secret.Items)
+				}
+			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // certificates: every certificate the chart generates is valid now and for a day more, and only

@@ -32,12 +32,14 @@ func TestCheckReportsEachBrokenPromise(t *testing.T) {
 		{"a cluster bus", "cluster-enabled", editFile("test-redis", "redis.conf", "port 0", "port 0\ncluster-enabled yes")},
 		{"a Redis user without a password", `rule "NoPass"`, editFile("test-redis", "start-redis.sh", "~* &* +@all", "~* &* +@all NoPass")},
 		{"one key for both passwords", "both", func(rel *chart.Release) {
-			sts, _ := chart.Find[*appsv1.StatefulSet](rel, "test-postgres-app")
-			for _, v := range sts.Spec.Template.Spec.Volumes {
-				if v.Name == "credentials" {
-					v.Secret.Items[1].Key = v.Secret.Items[0].Key
-				}
-			}
+			sources := credentials(rel).Projected.Sources
+			sources[1].Secret.Name, sources[1].Secret.Items[0].Key = sources[0].Secret.Name, sources[0].Secret.Items[0].Key
+		}},
+		{"the superuser's password in the connection Secret", "the connection Secret applications mount", func(rel *chart.Release) {
+			s, _ := chart.Find[*corev1.Secret](rel, "test-postgres-app-auth")
+			su, _ := chart.Find[*corev1.Secret](rel, "test-postgres-app-superuser")
+			s.Data["postgres-password"] = su.Data["postgres-password"]
+			credentials(rel).Projected.Sources[1].Secret.Name = s.Name
 		}},
 		{"a mount of a key the Secret does not have", "has no such key", func(rel *chart.Release) {
 			s, _ := chart.Find[*corev1.Secret](rel, "test-postgres-app-auth")
@@ -61,6 +63,16 @@ func TestCheckReportsEachBrokenPromise(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func credentials(rel *chart.Release) *corev1.Volume {
+	sts, _ := chart.Find[*appsv1.StatefulSet](rel, "test-postgres-app")
+	for i, v := range sts.Spec.Template.Spec.Volumes {
+		if v.Name == "credentials" {
+			return &sts.Spec.Template.Spec.Volumes[i]
+		}
+	}
+	panic("the StatefulSet has no credentials volume")
 }
 
 func editFile(configMap, file, old, new string) func(*chart.Release) {

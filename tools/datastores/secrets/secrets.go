@@ -4,8 +4,9 @@
 // (Sealed Secrets, SOPS) or pushed to a secret store, and named by the values' existingSecret
 // keys. To give applications exactly the connection Secrets the chart would have written, this
 // renders the chart itself, without GitOps mode and without the existingSecret names, and keeps
-// the Secrets that render generated: each instance's <fullname>-auth (passwords and every
-// connection string), Redis's -auth and -user-<name>, and the metrics logins' -monitor.
+// the Secrets that render generated: each instance's <fullname>-auth (its user's password and
+// every connection string) and <fullname>-superuser, Redis's -auth and -user-<name>, and the
+// metrics logins' -monitor.
 package secrets
 
 import (
@@ -89,11 +90,11 @@ func generateEverything(vals map[string]any) {
 	global := child(vals, "global")
 	global["gitops"] = false
 	pg := child(vals, "postgres")
-	unset(child(pg, "auth"), "existingSecret")
+	unset(child(pg, "auth"), "existingSecret", "existingSuperuserSecret")
 	unset(child(pg, "metrics"), "existingSecret")
 	for _, raw := range child(pg, "instances") {
 		if i, ok := raw.(map[string]any); ok {
-			unset(child(i, "auth"), "existingSecret")
+			unset(child(i, "auth"), "existingSecret", "existingSuperuserSecret")
 			unset(child(i, "metrics"), "existingSecret")
 		}
 	}
@@ -120,7 +121,11 @@ func child(m map[string]any, key string) map[string]any {
 	return c
 }
 
-func unset(m map[string]any, key string) { m[key] = "" }
+func unset(m map[string]any, keys ...string) {
+	for _, k := range keys {
+		m[k] = ""
+	}
+}
 
 // generated: the Secrets with passwords the chart makes (TLS material is not among them).
 func generated(s *corev1.Secret) bool {

@@ -25,7 +25,11 @@ func TestMakeGivesTheChartsGeneratedSecrets(t *testing.T) {
 	require.NoError(t, os.WriteFile(values, []byte(`global: {gitops: true}
 postgres:
   instances:
-    app: {database: app_db, user: app_user, auth: {existingSecret: data-postgres-app-auth}, metrics: {enabled: true, existingSecret: data-postgres-app-monitor}}
+    app:
+      database: app_db
+      user: app_user
+      auth: {existingSecret: data-postgres-app-auth, existingSuperuserSecret: data-postgres-app-superuser}
+      metrics: {enabled: true, existingSecret: data-postgres-app-monitor}
 redis:
   enabled: true
   auth:
@@ -46,8 +50,16 @@ redis:
 			assert.Equal(t, "the CA", string(s.Data["ca.crt"]), s.Name)
 		}
 	}
-	assert.Equal(t, []string{"data-postgres-app-auth", "data-postgres-app-monitor", "data-redis-auth", "data-redis-user-orders"}, names,
-		"exactly the names the values give existingSecret")
+	assert.Equal(t, []string{"data-postgres-app-auth", "data-postgres-app-monitor", "data-postgres-app-superuser", "data-redis-auth", "data-redis-user-orders"}, names,
+		"exactly the names the values give existingSecret and existingSuperuserSecret")
+	for _, s := range out {
+		if s.Name == "data-postgres-app-auth" {
+			assert.NotContains(t, s.Data, "postgres-password", "the application's Secret holds no superuser password")
+		}
+		if s.Name == "data-postgres-app-superuser" {
+			assert.Len(t, s.Data["postgres-password"], 32, "the superuser's password, apart")
+		}
+	}
 	b, err := secrets.Write(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "kind: Secret")

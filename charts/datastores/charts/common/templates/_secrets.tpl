@@ -6,12 +6,21 @@ on every upgrade would lock every client out. So the value already in the cluste
 one is generated only when the Secret (or its key) does not exist yet. Letters and digits only: no
 character needs escaping in a URL, a shell or a connection string.
 
+When a password moves to another Secret, .previous (a dict of secret and key) names where an
+earlier version of the chart kept it: read there when the new place has none yet, so the move keeps
+the password the database holds.
+
 Returns the base64 form, ready for a Secret's data.
 Usage: {{ include "common.secrets.password" (dict "context" $ "secret" "ds-postgres-auth" "key" "password" "length" 32) }}
 */}}
 {{- define "common.secrets.password" -}}
 {{- $existing := lookup "v1" "Secret" .context.Release.Namespace .secret -}}
 {{- $value := dig "data" .key "" ($existing | default dict) -}}
+{{- with .previous -}}
+{{- if not $value -}}
+{{- $value = dig "data" .key "" (lookup "v1" "Secret" $.context.Release.Namespace .secret | default dict) -}}
+{{- end -}}
+{{- end -}}
 {{- if $value -}}
 {{- $value -}}
 {{- else -}}

@@ -46,6 +46,14 @@ are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
 {{- if and (eq (toString $i.auth.existingSecret) (printf "%s-auth" $full)) (not (include "common.gitops" $)) -}}
 {{- fail (printf "%s.auth.existingSecret is %q, the name of the connection Secret the chart writes for this instance; name your password Secret otherwise" $path $i.auth.existingSecret) -}}
 {{- end -}}
+{{- /* The superuser's password lives apart from what applications mount: in its own Secret,
+<fullname>-superuser, unless the user names one (or keeps both passwords in existingSecret). */ -}}
+{{- $_ = set $i "superuserSecret" ($i.auth.existingSuperuserSecret | default $i.auth.existingSecret | default (printf "%s-superuser" $full)) -}}
+{{- $_ = set $i "generateSuperuser" (not (or $i.auth.existingSuperuserSecret $i.auth.existingSecret)) -}}
+{{- if and $i.auth.existingSuperuserSecret (has (toString $i.auth.existingSuperuserSecret) (list (printf "%s-auth" $full) (printf "%s-superuser" $full))) (not (include "common.gitops" $)) -}}
+{{- $at := ternary $path "postgres" (hasKey (dig "auth" dict $raw | default dict) "existingSuperuserSecret") -}}
+{{- fail (printf "%s.auth.existingSuperuserSecret is %q, the name of a Secret the chart writes for instance %s; name your password Secret otherwise, or leave it empty and the chart generates %s-superuser" $at $i.auth.existingSuperuserSecret $name $full) -}}
+{{- end -}}
 {{- $_ = set $i "tlsSecret" (ternary $i.tls.existingSecret.name (printf "%s-tls" $full) (eq $i.tls.source "existingSecret")) -}}
 {{- $_ = set $i "clientTlsSecret" (printf "%s-client-tls" $full) -}}
 {{- $_ = set $i "clientName" $i.user -}}
@@ -70,6 +78,7 @@ that does not work, fails here with the value's path and the fix.
 {{- end -}}
 {{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}
 {{- include "common.validate.int" (dict "value" $i.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 10 "max" 86400) -}}
+{{- include "common.validate.format" (dict "value" $i.auth.existingSuperuserSecret "path" (printf "%s.existingSuperuserSecret" $in.auth) "format" "dnsSubdomain" "optional" true) -}}
 {{- include "postgres.validateExtras" (dict "i" $i "in" $in) -}}
 {{- include "common.metrics.validate" (dict "s" $i "path" $in.metrics) -}}
 {{- $ident := "^[a-z_][a-z0-9_]{0,62}$" -}}
