@@ -99,21 +99,13 @@ func TestExtensionsArePreloadedAndCreated(t *testing.T) {
 	for _, e := range []string{"pgcrypto", "pg_stat_statements", "hstore"} {
 		assert.Contains(t, sql, `CREATE EXTENSION IF NOT EXISTS "`+e+`";`)
 	}
-	var job *batchv1.Job
-	for _, h := range rel.Hooks {
-		if j, ok := h.(*batchv1.Job); ok && j.Name == "test-postgres-maintenance" {
-			job = j
-		}
-	}
-	require.NotNil(t, job, "the post-upgrade Job")
+	job, ok := chart.FindHook[*batchv1.Job](rel, "test-postgres-maintenance")
+	require.True(t, ok, "the post-upgrade Job")
 	assert.Equal(t, "post-upgrade", job.Annotations["helm.sh/hook"])
 	assert.Contains(t, configFile(t, rel, "test-postgres-maintenance", "targets"), "app test-postgres-app.datastores.svc.cluster.local 5432 app_db pgcrypto,pg_stat_statements,hstore,- -")
 
-	for _, h := range renderDev(t, nil).Hooks {
-		if j, ok := h.(*batchv1.Job); ok {
-			assert.NotEqual(t, "test-postgres-maintenance", j.Name, "no Job for the default list")
-		}
-	}
+	_, ok = chart.FindHook[*batchv1.Job](renderDev(t, nil), "test-postgres-maintenance")
+	assert.False(t, ok, "no Job for the default list")
 }
 
 func TestUserInitScriptsJoinTheChartsInOrder(t *testing.T) {

@@ -13,13 +13,9 @@ import (
 // hookPod returns a `helm test` pod by name.
 func hookPod(t *testing.T, rel *chart.Release, name string) *corev1.Pod {
 	t.Helper()
-	for _, h := range rel.Hooks {
-		if p, ok := h.(*corev1.Pod); ok && p.Name == name {
-			return p
-		}
-	}
-	t.Fatalf("no hook pod %s", name)
-	return nil
+	p, ok := chart.FindHook[*corev1.Pod](rel, name)
+	require.True(t, ok, "no hook pod %s", name)
+	return p
 }
 
 // Test pods mount the password, the CA and the server's certificate (for its expiry), never the

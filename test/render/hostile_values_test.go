@@ -143,6 +143,7 @@ func injectionCases() []hostile {
 		{"postgres.tls.certManager.duration", []any{"postgres.tls.source", "certManager", "postgres.tls.certManager.issuerRef.name", "ca"}},
 		{"postgres.tls.certManager.renewBefore", []any{"postgres.tls.source", "certManager", "postgres.tls.certManager.issuerRef.name", "ca"}},
 		{"postgres.auth.existingSecret", nil},
+		{"postgres.auth.existingSuperuserSecret", nil},
 		{"postgres.auth.userPasswordKey", nil},
 		{"postgres.auth.adminPasswordKey", nil},
 		{"postgres.image.registry", nil},

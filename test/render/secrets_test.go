@@ -153,13 +153,8 @@ func TestExistingSuperuserSecret(t *testing.T) {
 			assert.Equal(t, tt.want, passwordFiles(t, chart.Get[*appsv1.StatefulSet](t, rel, devInstance)))
 			_, generated := chart.Find[*corev1.Secret](rel, superuserSecret)
 			assert.False(t, generated)
-			var job *batchv1.Job
-			for _, h := range rel.Hooks {
-				if j, ok := h.(*batchv1.Job); ok && j.Name == "test-postgres-maintenance" {
-					job = j
-				}
-			}
-			require.NotNil(t, job, "the post-upgrade Job")
+			job, ok := chart.FindHook[*batchv1.Job](rel, "test-postgres-maintenance")
+			require.True(t, ok, "the post-upgrade Job")
 			assert.Contains(t, rel.Notes, "Secret db-admin, key postgres-password")
 			assert.Contains(t, projectedSecrets(job.Spec.Template.Spec), "db-admin", "the maintenance Job logs in as the superuser")
 		})

@@ -76,6 +76,20 @@ func Find[T runtime.Object](r *Release, name string) (T, bool) {
 	return zero, false
 }
 
+// FindHook returns the hook (a helm test pod, a post-upgrade Job) of type T with the given name,
+// or false.
+func FindHook[T runtime.Object](r *Release, name string) (T, bool) {
+	for _, o := range r.Hooks {
+		if typed, ok := o.(T); ok {
+			if m, err := meta.Accessor(typed); err == nil && m.GetName() == name {
+				return typed, true
+			}
+		}
+	}
+	var zero T
+	return zero, false
+}
+
 // Get returns the object of type T with the given name and fails the test when there is none.
 func Get[T runtime.Object](t interface {
 	Helper()

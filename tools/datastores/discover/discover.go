@@ -444,39 +444,62 @@ func passwordVolumes(e env, s *Server, user func(sec *corev1.Secret, key string)
 	for _, c := range s.Credentials {
 		seen[c.Source] = true
 	}
+	for _, v := range mountedSecrets(e) {
+		sec := e.inv.Secret(e.w.Namespace, v.name)
+		if sec == nil {
+			continue
+		}
+		var keys []string
+		if len(v.items) > 0 {
+			for _, it := range v.items {
+				keys = append(keys, it.Key)
+			}
+		} else {
+			for k := range sec.Data {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+		}
+		for _, k := range keys {
+			src := fmt.Sprintf("Secret %q key %q", sec.Name, k)
+			if !strings.Contains(strings.ToLower(k), "password") || seen[src] {
+				continue
+			}
+			b, ok := inventory.SecretValue(sec, k)
+			if !ok {
+				continue
+			}
+			seen[src] = true
+			u, admin := user(sec, k)
+			s.Credentials = append(s.Credentials, Credential{User: u, Password: strings.TrimRight(string(b), "\r\n"), Source: src, Admin: admin})
+		}
+	}
+}
+
+// mountedSecret is a Secret a container mounts, with the items it takes (none: every key).
+type mountedSecret struct {
+	name  string
+	items []corev1.KeyToPath
+}
+
+// mountedSecrets are the Secrets of the container's volumes: a Secret volume, or each Secret of a
+// projected volume (one directory from several Secrets, as the chart mounts its two passwords).
+func mountedSecrets(e env) []mountedSecret {
+	var out []mountedSecret
 	for _, m := range e.c.VolumeMounts {
 		for _, v := range e.w.Template.Spec.Volumes {
-			if v.Name != m.Name || v.Secret == nil {
-				continue
-			}
-			sec := e.inv.Secret(e.w.Namespace, v.Secret.SecretName)
-			if sec == nil {
-				continue
-			}
-			var keys []string
-			if len(v.Secret.Items) > 0 {
-				for _, it := range v.Secret.Items {
-					keys = append(keys, it.Key)
+			switch {
+			case v.Name != m.Name:
+			case v.Secret != nil:
+				out = append(out, mountedSecret{v.Secret.SecretName, v.Secret.Items})
+			case v.Projected != nil:
+				for _, src := range v.Projected.Sources {
+					if src.Secret != nil {
+						out = append(out, mountedSecret{src.Secret.Name, src.Secret.Items})
+					}
 				}
-			} else {
-				for k := range sec.Data {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-			}
-			for _, k := range keys {
-				src := fmt.Sprintf("Secret %q key %q", sec.Name, k)
-				if !strings.Contains(strings.ToLower(k), "password") || seen[src] {
-					continue
-				}
-				b, ok := inventory.SecretValue(sec, k)
-				if !ok {
-					continue
-				}
-				seen[src] = true
-				u, admin := user(sec, k)
-				s.Credentials = append(s.Credentials, Credential{User: u, Password: strings.TrimRight(string(b), "\r\n"), Source: src, Admin: admin})
 			}
 		}
 	}
+	return out
 }

@@ -1,12 +1,17 @@
 package discover
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/datastores/datastores/tools/datastores/inventory"
 )
 
 func TestKindOfTellsServersFromEverythingElse(t *testing.T) {
@@ -61,4 +66,40 @@ func TestClientServicesLeadToTheServersPort(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	assert.Equal(t, []string{"by-name", "by-number", "same-port"}, names)
+}
+
+// The chart mounts its two PostgreSQL passwords from two Secrets into one directory (a projected
+// volume): both are found, each with its user, whether or not an environment variable names it.
+func TestPasswordsFromAProjectedVolume(t *testing.T) {
+	secret := func(name string, data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}, Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		return s
+	}
+	source := func(name, key, path string) corev1.VolumeProjection {
+		return corev1.VolumeProjection{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Items: []corev1.KeyToPath{{Key: key, Path: path}}}}
+	}
+	sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "ns"}, Spec: appsv1.StatefulSetSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+		Containers: []corev1.Container{{
+			Name: "postgres", Image: "postgres:17", Ports: []corev1.ContainerPort{{Name: "postgresql", ContainerPort: 5432}},
+			VolumeMounts: []corev1.VolumeMount{{Name: "credentials", MountPath: "/run/secrets/postgres"}},
+		}},
+		Volumes: []corev1.Volume{{Name: "credentials", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+			source("db-auth", "password", "password"), source("db-superuser", "postgres-password", "postgres-password"),
+		}}}}},
+	}}}}
+	inv := &inventory.Inventory{}
+	for _, o := range []any{sts, secret("db-auth", map[string]string{"username": "app_user", "password": "app-secret"}), secret("db-superuser", map[string]string{"postgres-password": "admin-secret"})} {
+		inv.Add(o)
+	}
+	inv.Normalize()
+	servers := Find(inv, "cluster.local")
+	require.Len(t, servers, 1)
+	got := map[string]string{}
+	for _, c := range servers[0].Credentials {
+		got[c.User] = c.Password + fmt.Sprintf(" admin=%v", c.Admin)
+	}
+	assert.Equal(t, map[string]string{"app_user": "app-secret admin=false", "postgres": "admin-secret admin=true"}, got)
 }
