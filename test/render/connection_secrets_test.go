@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/datastores/datastores/test/harness/chart"
@@ -94,16 +93,8 @@ func TestPostgresConnectionSecretHasEveryForm(t *testing.T) {
 // and reading the form back gives the password as it was.
 func TestConnectionStringsQuoteAnyPassword(t *testing.T) {
 	hostile := `p@ss:w/o'rd\ %20?&#=` + "\"é"
-	existing := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: "app-credentials", Namespace: "datastores"},
-		Data:       map[string][]byte{"password": []byte(hostile), "postgres-password": []byte("x")},
-	}
-	users := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: "orders-redis", Namespace: "datastores"},
-		Data:       map[string][]byte{"password": []byte(hostile)},
-	}
+	existing := existingSecret("app-credentials", map[string]string{"password": hostile, "postgres-password": "x"})
+	users := existingSecret("orders-redis", map[string]string{"password": hostile})
 	caFile := caFileFor(t)
 	rel := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: []runtime.Object{existing, users}, SetValues: map[string]string{
 		"global.connection.caFile":                   caFile,

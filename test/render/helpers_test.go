@@ -120,3 +120,16 @@ func names[T metav1.Object](objs []T) []string {
 	}
 	return out
 }
+
+// existingSecret is a Secret already in the cluster (Options.Existing), as lookup sees it.
+func existingSecret(name string, data map[string]string) *corev1.Secret {
+	s := &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "datastores"},
+		Data:       map[string][]byte{},
+	}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}

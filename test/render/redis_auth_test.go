@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/datastores/datastores/test/harness/chart"
@@ -19,11 +18,7 @@ func TestRedisPasswordIsGeneratedAndKept(t *testing.T) {
 	assert.GreaterOrEqual(t, len(s.Data["password"]), 32)
 	assert.Equal(t, "keep", s.Annotations["helm.sh/resource-policy"])
 
-	existing := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: redisName + "-auth", Namespace: "datastores"},
-		Data:       map[string][]byte{"password": []byte("the-password-of-the-first-install")},
-	}
+	existing := existingSecret(redisName+"-auth", map[string]string{"password": "the-password-of-the-first-install"})
 	upgraded := chart.Render(t, chart.Options{ValuesFiles: []string{devValues}, Existing: []runtime.Object{existing}, IsUpgrade: true})
 	assert.Equal(t, "the-password-of-the-first-install", string(chart.Get[*corev1.Secret](t, upgraded, redisName+"-auth").Data["password"]))
 }

@@ -10,7 +10,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/datastores/datastores/test/harness/chart"
@@ -70,18 +69,6 @@ func TestTheConnectionSecretHoldsNoSuperuserPassword(t *testing.T) {
 	assert.Contains(t, rel.Notes, "Secret "+superuserSecret+", key postgres-password", "NOTES say where the superuser's password is")
 }
 
-func secret(name string, data map[string]string) *corev1.Secret {
-	s := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "datastores"},
-		Data:       map[string][]byte{},
-	}
-	for k, v := range data {
-		s.Data[k] = []byte(v)
-	}
-	return s
-}
-
 // The database keeps the passwords it was first given, so an upgrade must too: from this
 // chart's own Secrets, and from a release of a chart before 0.2.0, whose -auth Secret also held
 // the superuser's password (the move must not make a new one the server does not know).
@@ -91,15 +78,15 @@ func TestGeneratedPasswordsAreReusedOnUpgrade(t *testing.T) {
 		existing []runtime.Object
 	}{
 		{"this chart's Secrets", []runtime.Object{
-			secret(authSecret, map[string]string{"password": "user-password-from-the-first-install"}),
-			secret(superuserSecret, map[string]string{"postgres-password": "admin-password-from-the-first-install"}),
+			existingSecret(authSecret, map[string]string{"password": "user-password-from-the-first-install"}),
+			existingSecret(superuserSecret, map[string]string{"postgres-password": "admin-password-from-the-first-install"}),
 		}},
 		{"a release before 0.2.0, both in -auth", []runtime.Object{
-			secret(authSecret, map[string]string{"password": "user-password-from-the-first-install", "postgres-password": "admin-password-from-the-first-install"}),
+			existingSecret(authSecret, map[string]string{"password": "user-password-from-the-first-install", "postgres-password": "admin-password-from-the-first-install"}),
 		}},
 		{"-superuser wins over what -auth still has", []runtime.Object{
-			secret(authSecret, map[string]string{"password": "user-password-from-the-first-install", "postgres-password": "stale"}),
-			secret(superuserSecret, map[string]string{"postgres-password": "admin-password-from-the-first-install"}),
+			existingSecret(authSecret, map[string]string{"password": "user-password-from-the-first-install", "postgres-password": "stale"}),
+			existingSecret(superuserSecret, map[string]string{"postgres-password": "admin-password-from-the-first-install"}),
 		}},
 	}
 	for _, tt := range tests {
