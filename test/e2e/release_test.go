@@ -27,7 +27,7 @@ import (
 // the earlier ones wrote.
 func TestRelease(t *testing.T) {
 	e := newEnv(t, "ds-release")
-	r := install(t, e, "ds", "dev.yaml", map[string]string{"postgres.backup.enabled": "true", "postgres.backup.storage.size": "1Gi"})
+	r := install(t, e, "ds", "dev.yaml", map[string]string{"postgres.backup.enabled": "true", "postgres.backup.storage.size": "1Gi", "postgres.backup.verify.enabled": "true"})
 	pool := r.caPool(t)
 
 	t.Run("every PostgreSQL instance takes only verified TLS", func(t *testing.T) {
@@ -149,6 +149,15 @@ func TestRelease(t *testing.T) {
 		var n int
 		require.NoError(t, r.postgres(t, "app", r.caPool(t), "restored").QueryRow(t.Context(), "SELECT count(*) FROM orders").Scan(&n))
 		assert.Equal(t, 1000, n)
+	})
+
+	t.Run("the restore drill restores the newest dump in its own pod", func(t *testing.T) {
+		_, err := k8s.CreateJobFromCronJobE(t, e.kubectl, "ds-postgres-backup-verify", "ds-verify-now")
+		require.NoError(t, err)
+		logs, ok := r.waitJob(t, "ds-verify-now")
+		require.True(t, ok, logs)
+		assert.Regexp(t, `app: app_app_db_\d{8}T\d{6}Z\.dump restored: \d+ tables, about \d+ rows`, logs)
+		assert.Contains(t, logs, "every target's newest dump restored")
 	})
 }
 

@@ -350,3 +350,98 @@ func TestBackupTimeZonesAreLoadable(t *testing.T) {
 		assert.NoError(t, err, name)
 	}
 }
+
+const verifyName = "test-postgres-backup-verify"
+
+func TestRestoreDrillIsOffByDefault(t *testing.T) {
+	rel := renderBackup(t, nil)
+	_, found := chart.Find[*batchv1.CronJob](rel, verifyName)
+	assert.False(t, found)
+	assert.Contains(t, rel.Notes, "Restore drills are off: postgres.backup.verify.enabled=true")
+}
+
+// The drill's pod reads the dumps and nothing else: the volume read-only, no password of any
+// server, a scratch emptyDir of the given size for its own throwaway server, and the identity
+// only when the values name one.
+func TestRestoreDrillPodHoldsNoPassword(t *testing.T) {
+	tests := []struct {
+		name     string
+		set      map[string]string
+		identity string
+	}{
+		{"plain dumps", nil, ""},
+		{"encrypted dumps", map[string]string{"postgres.backup.encryption.method": "age", "postgres.backup.encryption.ageRecipients[0]": ageKey,
+			"postgres.backup.verify.identitySecret": "drill-key"}, "drill-key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := map[string]string{"postgres.backup.verify.enabled": "true", "postgres.backup.verify.scratchSizeLimit": "20Gi", "postgres.backup.verify.schedule": "15 5 * * *"}
+			for k, v := range tt.set {
+				set[k] = v
+			}
+			rel := renderBackup(t, set)
+			cj := chart.Get[*batchv1.CronJob](t, rel, verifyName)
+			assert.Equal(t, "15 5 * * *", cj.Spec.Schedule)
+			assert.Contains(t, rel.Notes, "create job "+verifyName+"-1 --from=cronjob/"+verifyName)
+			assert.Equal(t, int32(0), *cj.Spec.JobTemplate.Spec.BackoffLimit, "a failed drill is a finding, not something to retry")
+			c := jobContainer(t, cj)
+			assert.Equal(t, []string{"/bin/bash", "/opt/datastores/backup/verify.sh"}, c.Command)
+			mounts := map[string]corev1.VolumeMount{}
+			for _, m := range c.VolumeMounts {
+				mounts[m.Name] = m
+			}
+			assert.True(t, mounts["backups"].ReadOnly, "the dumps are read-only to the drill")
+			assert.NotContains(t, mounts, "secrets", "no server password")
+			for _, v := range cj.Spec.JobTemplate.Spec.Template.Spec.Volumes {
+				if v.Projected != nil || (v.Secret != nil && v.Name != "identity") {
+					t.Errorf("volume %s: the drill mounts no Secret but the identity", v.Name)
+				}
+			}
+			scratch := jobVolume(t, cj, "scratch")
+			require.NotNil(t, scratch.EmptyDir)
+			assert.True(t, resource.MustParse("20Gi").Equal(*scratch.EmptyDir.SizeLimit))
+			env := map[string]string{}
+			for _, e := range c.Env {
+				env[e.Name] = e.Value
+			}
+			assert.Equal(t, "36", env["VERIFY_MAX_AGE_HOURS"])
+			if tt.identity == "" {
+				assert.NotContains(t, mounts, "identity")
+				assert.NotContains(t, env, "RESTORE_IDENTITY")
+				return
+			}
+			assert.Equal(t, tt.identity, jobVolume(t, cj, "identity").Secret.SecretName)
+			assert.Equal(t, "/run/restore/identity/identity", env["RESTORE_IDENTITY"])
+		})
+	}
+}
+
+func TestRestoreDrillBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"encrypted dumps without the identity", map[string]string{"postgres.backup.encryption.method": "age", "postgres.backup.encryption.ageRecipients[0]": ageKey},
+			"postgres.backup.verify.identitySecret is empty: the drill cannot read them"},
+		{"dumps on an emptyDir", map[string]string{"postgres.backup.storage.size": "", "postgres.backup.storage.allowEphemeral": "true"},
+			"the dumps live on an emptyDir (postgres.backup.storage.allowEphemeral)"},
+		{"a bad schedule", map[string]string{"postgres.backup.verify.schedule": "every night"}, `postgres.backup.verify.schedule is "every night": give five cron fields`},
+		{"a bad size", map[string]string{"postgres.backup.verify.scratchSizeLimit": "8 GB"}, "postgres.backup.verify.scratchSizeLimit"},
+		{"a bad Secret name", map[string]string{"postgres.backup.verify.identitySecret": "Drill_Key"}, `postgres.backup.verify.identitySecret is "Drill_Key"`},
+		{"an age over a year", map[string]string{"postgres.backup.verify.maxAgeHours": "9000"}, "maxAgeHours"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := map[string]string{"postgres.backup.enabled": "true", "postgres.backup.verify.enabled": "true"}
+			for k, v := range tt.set {
+				set[k] = v
+			}
+			for _, skip := range []bool{false, true} {
+				_, err := chart.RenderE(chart.Options{ValuesFiles: []string{devValues}, SetValues: set, SkipSchemaValidation: skip})
+				require.Error(t, err, "schema skipped: %v", skip)
+				assert.Contains(t, err.Error(), tt.want, "schema skipped: %v", skip)
+			}
+		})
+	}
+}

@@ -7,7 +7,7 @@ and object names. JSON.
 {{- end -}}
 
 {{- define "postgres.backup.compute" -}}
-{{- include "common.validate.maps" (dict "values" .Values.backup "path" "postgres.backup" "keys" (list "encryption" "image" "storage")) -}}
+{{- include "common.validate.maps" (dict "values" .Values.backup "path" "postgres.backup" "keys" (list "encryption" "image" "storage" "verify")) -}}
 {{- $b := deepCopy .Values.backup -}}
 {{- if not (or (kindIs "slice" $b.instances) (kindIs "invalid" $b.instances)) -}}
 {{- fail "postgres.backup.instances: give a list of instance names, or [] for all" -}}
@@ -62,7 +62,8 @@ is Go's list, which the API server uses). */ -}}
 {{- $_ := set $b "targets" $targets -}}
 {{- $_ = set $b "fullname" $full -}}
 {{- $_ = set $b "restoreName" (printf "%s-restore" (include "common.names.fullname" .)) -}}
-{{- range $n := list $full $b.restoreName -}}
+{{- $_ = set $b "verifyName" (printf "%s-verify" $full) -}}
+{{- range $n := concat (list $full $b.restoreName) (ternary (list $b.verifyName) list (eq (toString (dig "verify" "enabled" false $b)) "true")) -}}
 {{- include "common.names.fits" (dict "name" $n "limit" 52 "why" "a CronJob's name is at most 52, its Jobs add 11 characters" "path" "postgres.backup" "context" $) -}}
 {{- end -}}
 {{- $_ = set $b "claim" ($b.storage.existingClaim | default $full) -}}
@@ -82,7 +83,8 @@ is Go's list, which the API server uses). */ -}}
 {{- end -}}
 
 {{- define "postgres.backup.validate" -}}
-{{- include "postgres.backup.validateSchedule" (toString .schedule) -}}
+{{- include "postgres.backup.validateSchedule" (dict "value" (toString .schedule) "path" "postgres.backup.schedule") -}}
+{{- include "postgres.backup.validateVerify" . -}}
 {{- include "common.validate.format" (dict "value" .timeZone "path" "postgres.backup.timeZone" "format" "timeZone" "optional" true) -}}
 {{- include "common.validate.bool" (dict "value" .suspend "path" "postgres.backup.suspend") -}}
 {{- include "common.validate.bool" (dict "value" .storage.allowEphemeral "path" "postgres.backup.storage.allowEphemeral") -}}
@@ -162,13 +164,16 @@ in the old (0x98-0x9b) or new (0xc6) packet format pass; a secret key (tag 5) do
 {{- end -}}
 
 {{/*
-The pod of the backup and restore jobs: the server's CA and the user's password of every target
-in one projected volume (/run/secrets/backup/<instance>/{ca.crt,password}), the dumps volume,
-the scripts, and nothing else. Restricted Pod Security, no service account token.
-Usage: {{ include "postgres.backup.pod" (dict "context" $ "b" $b "command" (list ...) "restore" true) }}
+The pod of the backup, restore and verify jobs (.mode): the dumps volume, the scripts, and for
+backup and restore the server's CA and the user's password of every target in one projected
+volume (/run/secrets/backup/<instance>/{ca.crt,password}); restore adds the request and the
+identity, verify the identity and a scratch volume for its throwaway server, with the dumps
+read-only and no password at all. Restricted Pod Security, no service account token.
+Usage: {{ include "postgres.backup.pod" (dict "context" $ "b" $b "command" (list ...) "mode" "restore") }}
 */}}
 {{- define "postgres.backup.pod" -}}
 {{- $b := .b -}}
+{{- $mode := .mode -}}
 {{- $p := include "postgres.backup.paths" . | fromYaml -}}
 {{- $sc := dict "securityContext" $b.securityContext "path" "postgres.backup.securityContext" -}}
 serviceAccountName: {{ $b.fullname | quote }}
@@ -181,7 +186,7 @@ restartPolicy: Never
 securityContext:
   {{- include "common.security.podSecurityContext" $sc | nindent 2 }}
 containers:
-  - name: {{ ternary "restore" "backup" (eq (toString .restore) "true") | quote }}
+  - name: {{ $mode | quote }}
     image: {{ $b.imageRef | quote }}
     imagePullPolicy: {{ $b.pullPolicy | quote }}
     command: {{ toJson .command }}
@@ -213,11 +218,19 @@ containers:
         value: {{ $b.imageRef | quote }}
       - name: GNUPGHOME
         value: /tmp/gnupg
-      {{- if eq (toString .restore) "true" }}
+      {{- if eq $mode "restore" }}
       - name: RESTORE_REQUEST
         value: {{ $p.request | quote }}
+      {{- end }}
+      {{- if or (eq $mode "restore") (and (eq $mode "verify") $b.verify.identitySecret) }}
       - name: RESTORE_IDENTITY
         value: {{ $p.identity }}/identity
+      {{- end }}
+      {{- if eq $mode "verify" }}
+      - name: VERIFY_SCRATCH
+        value: {{ $p.scratch | quote }}
+      - name: VERIFY_MAX_AGE_HOURS
+        value: {{ int $b.verify.maxAgeHours | quote }}
       {{- end }}
     securityContext:
       {{- include "common.security.containerSecurityContext" $sc | nindent 6 }}
@@ -228,21 +241,32 @@ containers:
     volumeMounts:
       - name: backups
         mountPath: {{ $p.backups }}
+        {{- if eq $mode "verify" }}
+        readOnly: true
+        {{- end }}
       - name: scripts
         mountPath: {{ $p.scripts }}
         readOnly: true
+      {{- if ne $mode "verify" }}
       - name: secrets
         mountPath: {{ $p.secrets }}
         readOnly: true
+      {{- end }}
       - name: tmp
         mountPath: /tmp
-      {{- if eq (toString .restore) "true" }}
+      {{- if eq $mode "restore" }}
       - name: request
         mountPath: {{ $p.request }}
         readOnly: true
+      {{- end }}
+      {{- if or (eq $mode "restore") (and (eq $mode "verify") $b.verify.identitySecret) }}
       - name: identity
         mountPath: {{ $p.identity }}
         readOnly: true
+      {{- end }}
+      {{- if eq $mode "verify" }}
+      - name: scratch
+        mountPath: {{ $p.scratch }}
       {{- end }}
 volumes:
   - name: backups
@@ -256,6 +280,7 @@ volumes:
     configMap:
       name: {{ $b.fullname | quote }}
       defaultMode: 0555
+  {{- if ne $mode "verify" }}
   - name: secrets
     projected:
       defaultMode: 0440
@@ -274,10 +299,11 @@ volumes:
                 path: {{ $t.name }}/ca.crt
         {{- end }}
         {{- end }}
+  {{- end }}
   - name: tmp
     emptyDir:
       sizeLimit: 64Mi
-  {{- if eq (toString .restore) "true" }}
+  {{- if eq $mode "restore" }}
   # What to restore: kubectl create configmap {{ $b.restoreName }}-request --from-literal=file=...
   - name: request
     configMap:
@@ -289,6 +315,22 @@ volumes:
       secretName: {{ $b.restoreName }}-identity
       optional: true
       defaultMode: 0440
+  {{- end }}
+  {{- if eq $mode "verify" }}
+  {{- with $b.verify.identitySecret }}
+  # The private key of encrypted dumps (postgres.backup.verify.identitySecret).
+  - name: identity
+    secret:
+      secretName: {{ . | quote }}
+      defaultMode: 0440
+      items:
+        - key: identity
+          path: identity
+  {{- end }}
+  # The throwaway server's data directory and socket.
+  - name: scratch
+    emptyDir:
+      sizeLimit: {{ $b.verify.scratchSizeLimit | quote }}
   {{- end }}
 {{- end -}}
 
@@ -346,6 +388,27 @@ scripts: /opt/datastores/backup
 secrets: /run/secrets/backup
 request: /run/restore/request
 identity: /run/restore/identity
+scratch: /scratch
+{{- end -}}
+
+{{/*
+The restore drill's settings; checked only when it is on, since it renders nothing otherwise.
+*/}}
+{{- define "postgres.backup.validateVerify" -}}
+{{- $v := .verify -}}
+{{- include "common.validate.bool" (dict "value" $v.enabled "path" "postgres.backup.verify.enabled") -}}
+{{- if $v.enabled -}}
+{{- include "postgres.backup.validateSchedule" (dict "value" (toString $v.schedule) "path" "postgres.backup.verify.schedule") -}}
+{{- include "common.validate.int" (dict "value" $v.maxAgeHours "path" "postgres.backup.verify.maxAgeHours" "min" 0 "max" 8760) -}}
+{{- include "common.validate.format" (dict "value" (toString $v.scratchSizeLimit) "path" "postgres.backup.verify.scratchSizeLimit" "format" "size") -}}
+{{- include "common.validate.format" (dict "value" $v.identitySecret "path" "postgres.backup.verify.identitySecret" "format" "dnsSubdomain" "optional" true) -}}
+{{- if and (ne .encryption.method "none") (not $v.identitySecret) -}}
+{{- fail (printf "postgres.backup.verify.enabled is true and the dumps are encrypted (postgres.backup.encryption.method %s), but postgres.backup.verify.identitySecret is empty: the drill cannot read them; name a Secret with the private key under key identity, or leave verify off and restore-test outside the cluster" .encryption.method) -}}
+{{- end -}}
+{{- if and .storage.allowEphemeral (not .storage.existingClaim) (not .storage.size) -}}
+{{- fail "postgres.backup.verify.enabled is true but the dumps live on an emptyDir (postgres.backup.storage.allowEphemeral): the drill's pod would see none of them; give postgres.backup.storage.size or existingClaim" -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -354,9 +417,9 @@ fields, each a list of *, numbers, ranges and /steps within the field's range (m
 names allowed). No TZ= prefix: use postgres.backup.timeZone.
 */}}
 {{- define "postgres.backup.validateSchedule" -}}
-{{- $hint := printf "postgres.backup.schedule is %q: give five cron fields (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\") or one of @hourly, @daily, @weekly, @monthly, @yearly" . -}}
-{{- if not (regexMatch "^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$" .) -}}
-{{- $fields := splitList " " . -}}
+{{- $hint := printf "%s is %q: give five cron fields (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\") or one of @hourly, @daily, @weekly, @monthly, @yearly" .path .value -}}
+{{- if not (regexMatch "^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$" .value) -}}
+{{- $fields := splitList " " .value -}}
 {{- if ne (len $fields) 5 -}}{{ fail $hint }}{{- end -}}
 {{- $ranges := list (list 0 59) (list 0 23) (list 1 31) (list 1 12) (list 0 7) -}}
 {{- $names := list "" "" "" "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec" "sun|mon|tue|wed|thu|fri|sat" -}}

@@ -173,3 +173,92 @@ decrypt | pg_restore --host="$host" --port="$port" --username="$user" --dbname="
   --no-owner --no-privileges --single-transaction --exit-on-error --use-list="$list" ${RESTORE_CLEAN:+--clean --if-exists}
 log "$file: restored into $instance/$database"
 {{- end -}}
+
+{{/*
+verify.sh: the restore drill. Starts a throwaway server of the backup image's own version in the
+pod (its socket only, on the scratch emptyDir), then for every target takes the newest dump and
+fails it when it is missing, older than VERIFY_MAX_AGE_HOURS, fails its checksum, cannot be
+decrypted with the identity given, or does not pg_restore in one transaction. It never connects
+to the live servers and holds none of their passwords. A failing target does not stop the others.
+*/}}
+{{- define "postgres.verify.script" -}}
+#!/bin/bash
+# verify: restore the newest dump of every target into a throwaway server in this pod.
+set -euo pipefail
+umask 077
+: "${BACKUP_DIR:?}" "${BACKUP_TARGETS:?}" "${VERIFY_SCRATCH:?}" "${VERIFY_MAX_AGE_HOURS:?}"
+
+log() { echo "verify: $*" >&2; }
+
+data="$VERIFY_SCRATCH/data"
+run="$VERIFY_SCRATCH/run"
+rm -rf -- "$data" "$run"
+mkdir -p "$run"
+initdb --pgdata="$data" --username=verify --auth=trust --encoding=UTF8 --no-sync >/dev/null \
+  || { log "initdb failed: the backup image needs the server's binaries for the drill"; exit 1; }
+# Nothing here needs durability: the server and its data are gone when the pod is.
+pg_ctl --pgdata="$data" --log="$VERIFY_SCRATCH/server.log" --wait --silent \
+  -o "-c listen_addresses='' -c unix_socket_directories='$run' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start \
+  || { log "the throwaway server did not start:"; cat "$VERIFY_SCRATCH/server.log" >&2; exit 1; }
+trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop >/dev/null 2>&1 || true' EXIT
+# The drill's own server only: nothing inherited may point the tools at another one.
+unset PGHOSTADDR PGPORT PGSERVICE PGPASSWORD
+export PGHOST="$run" PGUSER=verify PGDATABASE=postgres
+
+# Writes a dump in clear to stdout: decrypted with the identity when it is encrypted.
+decrypt() {
+  case "$1" in
+    *.age)
+      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$1 is encrypted and no identity is mounted"; return 1; }
+      age --decrypt --identity "$RESTORE_IDENTITY" < "$1" ;;
+    *.gpg)
+      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$1 is encrypted and no identity is mounted"; return 1; }
+      mkdir -p "${GNUPGHOME:?}"
+      gpg --batch --no-tty --quiet --import "$RESTORE_IDENTITY" 2>/dev/null
+      gpg --batch --no-tty --quiet --decrypt < "$1" ;;
+    *) cat < "$1" ;;
+  esac
+}
+
+# Runs in a subshell whose status the caller tests, where bash ignores set -e: every step checks
+# its own status.
+verify_one() {
+  local name=$1 dir="$BACKUP_DIR/$1" newest path summary
+  newest="$(cd "$dir" 2>/dev/null && ls -1 | grep -E "^${name}_.+\.dump(\.age|\.gpg)?\$" | sort -r | head -n 1)"
+  [ -n "$newest" ] || { log "$name: no dump in $dir"; return 1; }
+  path="$dir/$newest"
+  if [ "$VERIFY_MAX_AGE_HOURS" -gt 0 ] && [ -n "$(find "$path" -maxdepth 0 -mmin +$((VERIFY_MAX_AGE_HOURS * 60)))" ]; then
+    log "$name: the newest dump, $newest, is older than $VERIFY_MAX_AGE_HOURS hours: backups of $name are not being written"
+    return 1
+  fi
+  [ -f "$path.sha256" ] || { log "$name: $newest has no .sha256 beside it"; return 1; }
+  (cd "$dir" && sha256sum -c "$newest.sha256" >/dev/null 2>&1) || { log "$name: $newest: checksum mismatch; the dump is damaged"; return 1; }
+  dropdb --if-exists restore_drill && createdb restore_drill || return 1
+  decrypt "$path" | pg_restore --dbname=restore_drill --no-owner --no-privileges --single-transaction --exit-on-error \
+    || { log "$name: $newest does not restore"; return 1; }
+  summary="$(psql -XAtq -d restore_drill -c "ANALYZE" -c "SELECT count(*) || ' tables, about ' || coalesce(sum(c.reltuples::bigint) FILTER (WHERE c.reltuples > 0), 0) || ' rows, ' || pg_size_pretty(pg_database_size(current_database())) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')")" || return 1
+  log "$name: $newest restored: $summary"
+  dropdb restore_drill || return 1
+}
+
+failed=()
+count=0
+while read -r name _ || [ -n "${name:-}" ]; do
+  [ -n "$name" ] || continue
+  count=$((count + 1))
+  if ! (verify_one "$name"); then
+    log "$name: FAILED"
+    failed+=("$name")
+  fi
+  name=""
+done < "$BACKUP_TARGETS"
+if [ "$count" -eq 0 ]; then
+  log "no target in $BACKUP_TARGETS: nothing to verify"
+  exit 1
+fi
+if [ "${#failed[@]}" -gt 0 ]; then
+  log "failed: ${failed[*]}"
+  exit 1
+fi
+log "every target's newest dump restored"
+{{- end -}}
