@@ -430,6 +430,7 @@ func TestRestoreDrillBadInput(t *testing.T) {
 		{"a bad size", map[string]string{"postgres.backup.verify.scratchSizeLimit": "8 GB"}, "postgres.backup.verify.scratchSizeLimit"},
 		{"a bad Secret name", map[string]string{"postgres.backup.verify.identitySecret": "Drill_Key"}, `postgres.backup.verify.identitySecret is "Drill_Key"`},
 		{"an age over a year", map[string]string{"postgres.backup.verify.maxAgeHours": "9000"}, "maxAgeHours"},
+		{"a name too long for a CronJob's Jobs", map[string]string{"postgres.fullnameOverride": strings.Repeat("p", 44)}, "-backup-verify\" is 58 characters long, over the limit of 52"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,7 +63,9 @@ is Go's list, which the API server uses). */ -}}
 {{- $_ = set $b "fullname" $full -}}
 {{- $_ = set $b "restoreName" (printf "%s-restore" (include "common.names.fullname" .)) -}}
 {{- $_ = set $b "verifyName" (printf "%s-verify" $full) -}}
-{{- range $n := concat (list $full $b.restoreName) (ternary (list $b.verifyName) list (eq (toString (dig "verify" "enabled" false $b)) "true")) -}}
+{{- $names := list $full $b.restoreName -}}
+{{- if eq (toString $b.verify.enabled) "true" }}{{ $names = append $names $b.verifyName }}{{ end -}}
+{{- range $n := $names -}}
 {{- include "common.names.fits" (dict "name" $n "limit" 52 "why" "a CronJob's name is at most 52, its Jobs add 11 characters" "path" "postgres.backup" "context" $) -}}
 {{- end -}}
 {{- $_ = set $b "claim" ($b.storage.existingClaim | default $full) -}}
