@@ -138,19 +138,7 @@ database="${3:-$(request database)}"
 (cd "$(dirname "$path")" && sha256sum -c "$(basename "$path").sha256" >/dev/null 2>&1) || { log "$file: checksum mismatch; the dump is damaged"; exit 1; }
 log "$file: checksum verified"
 
-decrypt() {
-  case "$path" in
-    *.age)
-      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$file is encrypted: provide the age identity (the private key) as RESTORE_IDENTITY"; exit 1; }
-      age --decrypt --identity "$RESTORE_IDENTITY" < "$path" ;;
-    *.gpg)
-      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$file is encrypted: provide the GPG secret key as RESTORE_IDENTITY"; exit 1; }
-      mkdir -p "${GNUPGHOME:?}"
-      gpg --batch --no-tty --quiet --import "$RESTORE_IDENTITY" 2>/dev/null
-      gpg --batch --no-tty --quiet --decrypt < "$path" ;;
-    *) cat < "$path" ;;
-  esac
-}
+{{ include "postgres.backup.decryptFunction" . }}
 
 target="$(awk -v n="$instance" '$1 == n' "$BACKUP_TARGETS")"
 [ -n "$target" ] || { log "$instance is not an instance this release backs up"; exit 1; }
@@ -165,11 +153,11 @@ trap 'rm -f -- "$list"' EXIT
 # The archive's table of contents, without the entries the application user may not restore.
 # pg_restore --list stops reading early; the decrypting side of this pipe may see a broken pipe.
 set +o pipefail
-decrypt | pg_restore --list | grep -v -E '^[0-9]+; [0-9]+ [0-9]+ COMMENT - EXTENSION ' > "$list"
+decrypt "$path" | pg_restore --list | grep -v -E '^[0-9]+; [0-9]+ [0-9]+ COMMENT - EXTENSION ' > "$list"
 set -o pipefail
 [ -s "$list" ] || { log "$file: not a pg_dump archive, or not decryptable with the identity given"; exit 1; }
 
-decrypt | pg_restore --host="$host" --port="$port" --username="$user" --dbname="$database" --no-password \
+decrypt "$path" | pg_restore --host="$host" --port="$port" --username="$user" --dbname="$database" --no-password \
   --no-owner --no-privileges --single-transaction --exit-on-error --use-list="$list" ${RESTORE_CLEAN:+--clean --if-exists}
 log "$file: restored into $instance/$database"
 {{- end -}}
@@ -205,20 +193,7 @@ trap 'pg_ctl --pgdata="$data" --mode=immediate --silent stop >/dev/null 2>&1 || 
 unset PGHOSTADDR PGPORT PGSERVICE PGPASSWORD
 export PGHOST="$run" PGUSER=verify PGDATABASE=postgres
 
-# Writes a dump in clear to stdout: decrypted with the identity when it is encrypted.
-decrypt() {
-  case "$1" in
-    *.age)
-      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$1 is encrypted and no identity is mounted"; return 1; }
-      age --decrypt --identity "$RESTORE_IDENTITY" < "$1" ;;
-    *.gpg)
-      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$1 is encrypted and no identity is mounted"; return 1; }
-      mkdir -p "${GNUPGHOME:?}"
-      gpg --batch --no-tty --quiet --import "$RESTORE_IDENTITY" 2>/dev/null
-      gpg --batch --no-tty --quiet --decrypt < "$1" ;;
-    *) cat < "$1" ;;
-  esac
-}
+{{ include "postgres.backup.decryptFunction" . }}
 
 # Runs in a subshell whose status the caller tests, where bash ignores set -e: every step checks
 # its own status.
@@ -261,4 +236,25 @@ if [ "${#failed[@]}" -gt 0 ]; then
   exit 1
 fi
 log "every target's newest dump restored"
+{{- end -}}
+
+
+{{/*
+The decrypt function restore.sh and verify.sh share: a dump to stdout in clear, decrypted with the
+private key at RESTORE_IDENTITY (mounted for the restore or the drill only) when it is encrypted.
+*/}}
+{{- define "postgres.backup.decryptFunction" -}}
+decrypt() {
+  case "$1" in
+    *.age)
+      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$1 is encrypted: provide the age identity (the private key) as RESTORE_IDENTITY"; return 1; }
+      age --decrypt --identity "$RESTORE_IDENTITY" < "$1" ;;
+    *.gpg)
+      [ -s "${RESTORE_IDENTITY:-}" ] || { log "$1 is encrypted: provide the GPG secret key as RESTORE_IDENTITY"; return 1; }
+      mkdir -p "${GNUPGHOME:?}"
+      gpg --batch --no-tty --quiet --import "$RESTORE_IDENTITY" 2>/dev/null
+      gpg --batch --no-tty --quiet --decrypt < "$1" ;;
+    *) cat < "$1" ;;
+  esac
+}
 {{- end -}}
