@@ -66,6 +66,10 @@ func TestExtraHooksCannotWeakenThePod(t *testing.T) {
 		{"a mount over the certificates", map[string]string{"redis.extraVolumes[0].name": "x", "redis.extraVolumes[0].emptyDir.medium": "Memory", "redis.extraVolumeMounts[0].name": "x", "redis.extraVolumeMounts[0].mountPath": "/tls/tls.key"}, "would cover or sit inside /tls"},
 		{"a mount of an unknown volume", map[string]string{"postgres.extraVolumeMounts[0].name": "nope", "postgres.extraVolumeMounts[0].mountPath": "/x"}, "is not a volume of extraVolumes"},
 		{"an env var the chart sets", map[string]string{"postgres.extraEnv[0].name": "POSTGRES_HOST_AUTH_METHOD", "postgres.extraEnv[0].value": "trust"}, "POSTGRES_HOST_AUTH_METHOD\" is set by the chart"},
+		{"session settings for the chart's psql", map[string]string{"postgres.extraEnv[0].name": "PGOPTIONS", "postgres.extraEnv[0].value": "-c log_statement=all"}, "postgres.extraEnv[0].name \"PGOPTIONS\" is set by the chart, or changes how it works: no name starting with POSTGRES_ or PG is accepted"},
+		{"a libpq variable the chart never named", map[string]string{"postgres.extraEnv[1].name": "PGSERVICEFILE", "postgres.extraEnv[1].value": "/tmp/x", "postgres.extraEnv[0].name": "TZ", "postgres.extraEnv[0].value": "UTC"}, "postgres.extraEnv[1].name \"PGSERVICEFILE\""},
+		{"an entrypoint variable on one instance", map[string]string{"postgres.instances.app.extraEnv[0].name": "POSTGRES_INITDB_ARGS", "postgres.instances.app.extraEnv[0].value": "--auth=trust"}, "postgres.instances.app.extraEnv[0].name \"POSTGRES_INITDB_ARGS\""},
+		{"the image's major version", map[string]string{"postgres.extraEnv[0].name": "PG_MAJOR", "postgres.extraEnv[0].value": "16"}, "remove it: server parameters go in postgres.config"},
 		{"a literal secret", map[string]string{"redis.extraEnv[0].name": "API_TOKEN", "redis.extraEnv[0].value": "hunter2"}, "API_TOKEN looks like a secret"},
 		{"a privileged sidecar", map[string]string{"postgres.sidecars[0].name": "x", "postgres.sidecars[0].image": "busybox:1.36", "postgres.sidecars[0].securityContext.privileged": "true"}, "sidecars[0].securityContext.privileged"},
 		{"a sidecar as root", map[string]string{"postgres.sidecars[0].name": "x", "postgres.sidecars[0].image": "busybox:1.36", "postgres.sidecars[0].securityContext.runAsUser": "0"}, "sidecars[0].securityContext.runAsUser is 0"},
@@ -113,7 +117,11 @@ func TestUserInitScriptsJoinTheChartsInOrder(t *testing.T) {
 	initdb := volume(t, chart.Get[*appsv1.StatefulSet](t, rel, devInstance), "initdb").Projected
 	require.NotNil(t, initdb)
 	require.Len(t, initdb.Sources, 3)
-	assert.Equal(t, "10-datastores-init.sql", initdb.Sources[0].ConfigMap.Items[0].Path, "the chart's first")
+	chartScript := initdb.Sources[0].ConfigMap.Items[0]
+	assert.Equal(t, "10-datastores-init.sh", chartScript.Path, "the chart's first")
+	require.NotNil(t, chartScript.Mode)
+	assert.Equal(t, int32(0o555), *chartScript.Mode, "executable: the entrypoint runs it with /bin/sh instead of sourcing it in its bash")
+	assert.Len(t, initdb.Sources[0].ConfigMap.Items, 1, "the SQL it runs is not the entrypoint's to run")
 	assert.Equal(t, "app-schema", initdb.Sources[1].ConfigMap.Name)
 	assert.Equal(t, "app-seed", initdb.Sources[2].Secret.Name)
 }

@@ -226,6 +226,8 @@ func weakeningCases() []hostile {
 		hostile{"a maximum below the minimum", at("postgres.config.ssl_max_protocol_version", "TLSv1.2", "postgres.tls.minProtocolVersion", "TLSv1.3"), "postgres.config.ssl_max_protocol_version", "", "", false},
 		hostile{"a maximum at the minimum", at("postgres.config.ssl_max_protocol_version", "TLSv1.3", "postgres.tls.minProtocolVersion", "TLSv1.3"), "", "", "", false},
 		hostile{"ordinary parameters", at("postgres.config.shared_buffers", "128MB", "postgres.config.max_connections", 200, "postgres.config.jit", false), "", "", "", false},
+		hostile{"PGOPTIONS in extraEnv", at("postgres.extraEnv", []map[string]any{{"name": "PGOPTIONS", "value": "-c log_statement=all -c log_min_duration_statement=0"}}), "postgres.extraEnv[0].name", "", "", false},
+		hostile{"POSTGRES_HOST_AUTH_METHOD in extraEnv", at("postgres.instances.app.extraEnv", []map[string]any{{"name": "POSTGRES_HOST_AUTH_METHOD", "value": "trust"}}), "postgres.instances.app.extraEnv[0].name", "", "", false},
 		hostile{"an hba rule without TLS", "postgres: {hba: [{type: host, database: all, user: all, address: 0.0.0.0/0, method: scram-sha-256}]}", "postgres.hba[0].type", "", "", false},
 		hostile{"an hba rule with trust", "postgres: {hba: [{database: all, user: all, address: 0.0.0.0/0, method: trust}]}", "postgres.hba[0].method", "", "", false},
 		hostile{"an hba rule with md5", "postgres: {hba: [{database: all, user: all, address: 0.0.0.0/0, method: md5}]}", "postgres.hba[0].method", "", "", false},

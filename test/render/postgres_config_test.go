@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"path"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -127,10 +128,69 @@ func TestPostgresManagedSettingsCannotBeOverridden(t *testing.T) {
 func TestPostgresInitSQLCreatesUserDatabaseAndPgcrypto(t *testing.T) {
 	sql := configFile(t, renderDev(t, nil), devInstance, "init.sql")
 
-	assert.Contains(t, sql, `CREATE ROLE "app_user" LOGIN PASSWORD :'app_password';`)
+	assert.Contains(t, sql, `CREATE ROLE "app_user" LOGIN;`)
 	assert.Contains(t, sql, `ALTER DATABASE "app_db" OWNER TO "app_user";`)
 	assert.Contains(t, sql, `CREATE EXTENSION IF NOT EXISTS "pgcrypto";`)
-	assert.Contains(t, sql, "\\set app_password `cat /run/secrets/postgres/password`", "the password is read from the Secret file by psql")
-	assert.Regexp(t, `(?s)SET log_statement = 'none';.*CREATE ROLE.*RESET log_statement;`, sql,
-		"the statement carrying the password is never logged")
+}
+
+// No statement the chart sends carries a password: the roles are created without one, and psql's
+// \password sets it, reading it from stdin and sending a SCRAM-SHA-256 verifier it computes in a
+// session that asks for SCRAM and keeps the statement out of the log and pg_stat_statements.
+func TestPostgresInitSQLCarriesNoPassword(t *testing.T) {
+	rel := renderDev(t, map[string]string{"postgres.metrics.enabled": "true"})
+	sql := configFile(t, rel, devInstance, "init.sql")
+	for _, line := range strings.Split(sql, "\n") {
+		if !strings.HasPrefix(line, `\password `) && !strings.HasPrefix(line, "--") {
+			assert.NotRegexp(t, `(?i)password\s*[:'"$]`, line, "no PASSWORD clause, no psql variable holding one")
+		}
+	}
+	assert.NotContains(t, sql, "`", "no backquoted command reads a Secret file")
+	assert.NotContains(t, sql, "/run/secrets")
+	quiet := []string{"SET password_encryption = 'scram-sha-256';", "SET log_statement = 'none';", "SET log_min_duration_statement = -1;",
+		"SET log_min_duration_sample = -1;", "SET log_transaction_sample_rate = 0;", "SET log_min_error_statement = 'panic';",
+		"SET debug_print_parse = off;", "SET debug_print_rewritten = off;", "SET debug_print_plan = off;",
+		"SET pg_stat_statements.track_utility = off;"}
+	for _, role := range []string{`"app_user"`, "datastores_monitor"} {
+		set := strings.Index(sql, `\password `+role+"\n")
+		require.Positive(t, set, "%s gets its password from \\password", role)
+		assert.Contains(t, sql, "CREATE ROLE "+role+" LOGIN;\n")
+		for _, q := range quiet {
+			assert.Less(t, strings.Index(sql, q), set, "%s before the verifier of %s", q, role)
+		}
+		assert.Greater(t, strings.Index(sql, "RESET log_statement;"), set, "logging back on after %s", role)
+	}
+
+	// The script feeds \password from the Secret files through a pipe, runs psql without a
+	// terminal to read instead, and the SQL from the config volume.
+	script := configFile(t, rel, devInstance, "init.sh")
+	assert.True(t, strings.HasPrefix(script, "#!/bin/sh\n"))
+	assert.Contains(t, script, `app="$(new_password /run/secrets/postgres/password)"`)
+	assert.Contains(t, script, `monitor="$(new_password /run/secrets/postgres-monitor/password)"`)
+	assert.Contains(t, script, `{ printf '%s\n%s\n' "$app" "$app"; printf '%s\n%s\n' "$monitor" "$monitor"; } |`+"\n"+
+		`  setsid psql -X -v ON_ERROR_STOP=1 -h /var/run/postgresql -p 5432 -U postgres -d "app_db" -f /etc/postgresql/init.sql`)
+	assert.NotRegexp(t, `echo[^\n]*\$(app|monitor)\b`, script, "printf, a builtin, alone sees the passwords")
+	sts := chart.Get[*appsv1.StatefulSet](t, rel, devInstance)
+	var items []string
+	for _, it := range volume(t, sts, "config").ConfigMap.Items {
+		items = append(items, it.Key+"->"+it.Path)
+	}
+	assert.Contains(t, items, "init.sql->init.sql", "the SQL sits beside postgresql.conf, where the entrypoint does not run it")
+
+	// Without metrics, one \password and one pair of lines.
+	plain := renderDev(t, nil)
+	assert.NotContains(t, configFile(t, plain, devInstance, "init.sql"), "datastores_monitor")
+	assert.NotContains(t, configFile(t, plain, devInstance, "init.sh"), "monitor")
+}
+
+// The post-upgrade Job sets the monitoring login's password the same way: \password fed from the
+// Secret file, the SQL from a file, psql without a terminal.
+func TestMaintenanceJobSendsNoPassword(t *testing.T) {
+	script := configFile(t, renderDev(t, map[string]string{"postgres.metrics.enabled": "true"}), "test-postgres-maintenance", "maintenance.sh")
+	assert.Contains(t, script, `'\password datastores_monitor'`)
+	assert.NotContains(t, script, "monitor_password")
+	assert.NotRegexp(t, `(?i)PASSWORD\s*:'`, script, "no psql variable holding a password")
+	assert.Contains(t, script, `password="$(new_password "$secrets/monitor-password" 2>&1)"`)
+	assert.Contains(t, script, `printf '%s\n%s\n' "$password" "$password"; } |`)
+	assert.Regexp(t, `\n\s+setsid psql -XAtq "host=\$host [^"]*" -f "\$sqlfile" 2>&1\)"`, script)
+	assert.Regexp(t, `(?s)"SET password_encryption = 'scram-sha-256';".*"SET log_statement = 'none';".*"SET pg_stat_statements.track_utility = off;".*'\\password datastores_monitor'.*"RESET log_statement;"`, script)
 }

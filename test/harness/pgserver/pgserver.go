@@ -1,12 +1,14 @@
 // Package pgserver runs the chart's rendered PostgreSQL configuration on a real server, without
 // Kubernetes: it lays out an instance's pod (package pod), runs the rendered init-container script
 // with sh, initialises the data directory as the official image's entrypoint does, starts postgres
-// with the rendered postgresql.conf and pg_hba.conf on a free loopback port, and applies the
-// rendered init SQL.
+// with the rendered postgresql.conf and pg_hba.conf on a free loopback port, and runs the
+// rendered init scripts as the entrypoint does.
 //
 // What differs from the pod, and only this: paths (podfs maps every mount under a temporary
-// root), the port (a free one, rendered as postgres.port), initdb runs with --no-sync, and the
-// binaries are Debian's PostgreSQL (15 here; the settings the chart writes mean the same in 17).
+// root), the port (a free one, rendered as postgres.port), initdb runs with --no-sync, the init
+// scripts run against the server itself (the entrypoint starts a temporary one on the Unix socket
+// alone), and the binaries are Debian's PostgreSQL (15 here; the settings the chart writes mean
+// the same in 17).
 package pgserver
 
 import (
@@ -44,6 +46,11 @@ type Options struct {
 	// installing (init scripts, say).
 	Secrets    map[string]map[string][]byte
 	ConfigMaps map[string]map[string]string
+	// InitEnv is added to the environment of the init step (initdb, the database's creation and
+	// every init script), as an extraEnv the chart refuses (PGOPTIONS, say) would be.
+	InitEnv []string
+	// InitTerminal gives the init scripts a terminal, as `docker run -it` gives the container.
+	InitTerminal bool
 }
 
 // Server is a running instance.
@@ -62,6 +69,8 @@ type Server struct {
 	bin                       string
 	daemon                    *proc.Daemon
 	logPath                   string
+	initEnv                   []string
+	initTerminal              bool
 }
 
 // Binaries is the directory of initdb, postgres, psql and pg_isready, or an error naming the
@@ -156,7 +165,7 @@ func prepare(opts Options) (*pod.Pod, instance, error) {
 	return p, instance{port: port, fullname: fullname, bin: bin}, err
 }
 
-// Start runs the whole pod: the init step (unless skipped), initdb, the server, the init SQL.
+// Start runs the whole pod: the init step (unless skipped), initdb, the server, the init scripts.
 func Start(opts Options) (*Server, error) {
 	p, in, err := prepare(opts)
 	if err != nil {
@@ -184,7 +193,8 @@ func start(p *pod.Pod, in instance, opts Options) (*Server, error) {
 		return nil, err
 	}
 	vars := p.Vars(c)
-	srv := &Server{Pod: p, Fullname: in.fullname, Port: in.port, bin: in.bin, Database: vars["POSTGRES_DB"], AppUser: appUser(c), logPath: filepath.Join(p.Root, "postgres.log")}
+	srv := &Server{Pod: p, Fullname: in.fullname, Port: in.port, bin: in.bin, Database: vars["POSTGRES_DB"], AppUser: appUser(c),
+		logPath: filepath.Join(p.Root, "postgres.log"), initEnv: opts.InitEnv, initTerminal: opts.InitTerminal}
 	creds, err := p.MountPath("credentials")
 	if err != nil {
 		return nil, err
@@ -204,41 +214,154 @@ func start(p *pod.Pod, in instance, opts Options) (*Server, error) {
 		srv.ClientCert, srv.ClientKey = client.Data["tls.crt"], client.Data["tls.key"]
 	}
 
+	// The container's output, as the cluster's log collector would keep it: the entrypoint's
+	// (initdb, the init scripts) and the server's, in one file (Log).
 	// initdb as docker-entrypoint.sh runs it: POSTGRES_USER with the password file, then
 	// POSTGRES_INITDB_ARGS.
 	initdbArgs := []string{"-D", vars["PGDATA"], "--username=" + vars["POSTGRES_USER"], "--pwfile=" + vars["POSTGRES_PASSWORD_FILE"], "--no-sync"}
 	initdbArgs = append(initdbArgs, strings.Fields(vars["POSTGRES_INITDB_ARGS"])...)
-	if out, err := p.Exec(c, filepath.Join(in.bin, "initdb"), initdbArgs...); err != nil {
+	initdb := srv.User.Command(filepath.Join(in.bin, "initdb"), initdbArgs...)
+	initdb.Env = srv.entrypointEnv(c)
+	out, err := initdb.CombinedOutput()
+	srv.appendLog(string(out))
+	if err != nil {
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
 
 	if err := srv.startPostgres(c, vars); err != nil {
 		return nil, err
 	}
-
-	// The entrypoint creates POSTGRES_DB, then runs /docker-entrypoint-initdb.d/*.sql with psql as
-	// the superuser over the Unix socket (pg_hba "local ... scram-sha-256": the password is needed).
-	if err := srv.psql(c, vars, "postgres", "-c", `CREATE DATABASE "`+srv.Database+`"`); err != nil {
+	if err := srv.runInitFiles(c, vars); err != nil {
 		srv.Stop()
 		return nil, err
-	}
-	initdb, err := p.MountPath("initdb")
-	if err != nil {
-		srv.Stop()
-		return nil, err
-	}
-	scripts, _ := filepath.Glob(filepath.Join(initdb, "*.sql"))
-	if len(scripts) == 0 {
-		srv.Stop()
-		return nil, errors.New("the pod has no init SQL in /docker-entrypoint-initdb.d")
-	}
-	for _, s := range scripts {
-		if err := srv.psql(c, vars, srv.Database, "-f", s); err != nil {
-			srv.Stop()
-			return nil, err
-		}
 	}
 	return srv, nil
+}
+
+// entrypointEnv is the environment docker-entrypoint.sh gives initdb and the init scripts: the
+// container's, with POSTGRES_PASSWORD read from POSTGRES_PASSWORD_FILE in its place (file_env),
+// PGPASSWORD set to it, and Options.InitEnv.
+func (srv *Server) entrypointEnv(c corev1.Container) []string {
+	var env []string
+	for _, e := range srv.Env(c) {
+		if !strings.HasPrefix(e, "POSTGRES_PASSWORD_FILE=") {
+			env = append(env, e)
+		}
+	}
+	env = append(env, "POSTGRES_PASSWORD="+strings.TrimRight(srv.AdminPassword, "\n"), "PGPASSWORD="+strings.TrimRight(srv.AdminPassword, "\n"))
+	return append(env, srv.initEnv...)
+}
+
+// runInitFiles does what the entrypoint does once the data directory exists: it creates
+// POSTGRES_DB, then takes /docker-entrypoint-initdb.d/* in name order (docker_process_init_files):
+// a *.sh that is executable runs (with the interpreter of its #! line, BusyBox's sh for /bin/sh),
+// any other *.sh is sourced by the entrypoint's bash, a *.sql runs with psql -f as the superuser
+// in POSTGRES_DB, anything else is ignored. Their output goes to the log, as in the container.
+func (srv *Server) runInitFiles(c corev1.Container, vars map[string]string) error {
+	if _, err := srv.SuperuserPsql("postgres", "-c", `CREATE DATABASE "`+srv.Database+`"`); err != nil {
+		return err
+	}
+	dir, err := srv.MountPath("initdb")
+	if err != nil {
+		return err
+	}
+	// Bash's * leaves out the names that start with a dot: the kubelet's ..data and its
+	// timestamped directories.
+	files, _ := filepath.Glob(filepath.Join(dir, "[^.]*"))
+	if len(files) == 0 {
+		return errors.New("the pod has no init script in /docker-entrypoint-initdb.d")
+	}
+	for _, f := range files {
+		var cmd *exec.Cmd
+		switch {
+		case strings.HasSuffix(f, ".sh"):
+			fi, err := os.Stat(f)
+			if err != nil {
+				return err
+			}
+			if fi.Mode()&0o111 == 0 {
+				cmd = srv.User.Command("bash", "-c", `set -Eeo pipefail; . "$1"`, "docker-entrypoint.sh", f)
+				break
+			}
+			argv, err := srv.interpreter(f)
+			if err != nil {
+				return err
+			}
+			cmd = srv.User.Command(argv[0], argv[1:]...)
+		case strings.HasSuffix(f, ".sql"):
+			out, err := srv.SuperuserPsql(srv.Database, "-f", f)
+			srv.appendLog(out)
+			if err != nil {
+				return err
+			}
+			continue
+		default:
+			srv.appendLog("docker-entrypoint.sh: ignoring " + f + "\n")
+			continue
+		}
+		srv.appendLog("docker-entrypoint.sh: running " + f + "\n")
+		cmd.Env = srv.entrypointEnv(c)
+		out, err := runScript(cmd, srv.initTerminal)
+		srv.appendLog(out)
+		if err != nil {
+			return fmt.Errorf("init script %s: %v: %s", filepath.Base(f), err, out)
+		}
+	}
+	return nil
+}
+
+// interpreter is how the kernel would run an executable script in the image: by its #! line,
+// where /bin/sh is the pod's (BusyBox's, when the pod runs BusyBox's userland).
+func (srv *Server) interpreter(script string) ([]string, error) {
+	b, err := os.ReadFile(script)
+	if err != nil {
+		return nil, err
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	line, ok := strings.CutPrefix(first, "#!")
+	if !ok {
+		return []string{script}, nil
+	}
+	argv := strings.Fields(line)
+	switch {
+	case len(argv) == 0:
+		return nil, fmt.Errorf("%s: an empty #! line", script)
+	case argv[0] == "/bin/sh":
+		argv[0] = srv.Shell()
+	case argv[0] == "/usr/bin/env" && len(argv) > 1:
+		argv = argv[1:]
+	}
+	return append(argv, script), nil
+}
+
+// SuperuserPsql runs psql as the entrypoint runs it (docker_process_sql): the superuser over the
+// Unix socket, in the entrypoint's environment (Options.InitEnv among it), and returns its
+// output.
+func (srv *Server) SuperuserPsql(db string, args ...string) (string, error) {
+	c, err := srv.Container("postgres")
+	if err != nil {
+		return "", err
+	}
+	vars := srv.Vars(c)
+	argv := append([]string{"-v", "ON_ERROR_STOP=1", "-h", srv.socketDir(), "-p", strconv.Itoa(srv.Port),
+		"--username", vars["POSTGRES_USER"], "--no-password", "--no-psqlrc", "--dbname", db}, args...)
+	cmd := srv.User.Command(filepath.Join(srv.bin, "psql"), argv...)
+	cmd.Env = srv.entrypointEnv(c)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("psql %v: %v: %s", args, err, out)
+	}
+	return string(out), nil
+}
+
+// appendLog adds to the container's log what the entrypoint printed.
+func (srv *Server) appendLog(text string) {
+	f, err := os.OpenFile(srv.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(text)
 }
 
 func (srv *Server) socketDir() string {
@@ -271,17 +394,6 @@ func (srv *Server) startPostgres(c corev1.Container, vars map[string]string) err
 		log := srv.Log()
 		srv.Stop()
 		return fmt.Errorf("postgres: %v\n%s", err, log)
-	}
-	return nil
-}
-
-func (srv *Server) psql(c corev1.Container, vars map[string]string, db string, extra ...string) error {
-	args := append([]string{"-v", "ON_ERROR_STOP=1", "-h", srv.socketDir(), "-p", strconv.Itoa(srv.Port),
-		"--username", vars["POSTGRES_USER"], "--no-password", "--no-psqlrc", "--dbname", db}, extra...)
-	cmd := srv.User.Command(filepath.Join(srv.bin, "psql"), args...)
-	cmd.Env = append(srv.Env(c), "PGPASSWORD="+srv.AdminPassword)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("psql %v: %v: %s", extra, err, out)
 	}
 	return nil
 }

@@ -171,6 +171,14 @@ func (p *Pod) Argv(c corev1.Container, extra ...string) []string {
 	return argv
 }
 
+// Shell is the image's /bin/sh on the host: BusyBox's when the pod runs BusyBox's userland.
+func (p *Pod) Shell() string {
+	if p.busybox != "" {
+		return filepath.Join(p.busybox, "sh")
+	}
+	return "/bin/sh"
+}
+
 // Command runs argv in the container's environment as the pod's user.
 func (p *Pod) Command(c corev1.Container, argv ...string) *exec.Cmd {
 	cmd := p.User.Command(argv[0], argv[1:]...)

@@ -3,8 +3,9 @@ Hooks for what the chart does not know about: extraEnv and extraVolumeMounts for
 container, extraVolumes and sidecars for its pod. Each is checked so that no hook can weaken what
 the chart promises: the restricted Pod Security profile, passwords only in Secrets, and the
 server's own files and settings.
-  extraEnv           EnvVars; not a name the chart sets, and a literal value never for a name
-                     that says it holds a secret (use valueFrom.secretKeyRef)
+  extraEnv           EnvVars; not a name the chart sets, nor one with a prefix the server's
+                     image and the chart's scripts read (envPrefixes), and a literal value never
+                     for a name that says it holds a secret (use valueFrom.secretKeyRef)
   extraVolumes       Volumes of the types the restricted profile allows, not named like the
                      chart's own
   extraVolumeMounts  VolumeMounts of extraVolumes, not over a path the chart mounts
@@ -19,7 +20,9 @@ server's own files and settings.
 
 {{/*
 Checks the hooks of one server.
-Usage: {{ include "common.extras.validate" (dict "s" $s "in" $in "env" (list "PGDATA" ...) "volumes" (list "data" ...) "paths" (list "/var/lib/postgresql" ...)) }}
+Usage: {{ include "common.extras.validate" (dict "s" $s "in" $in "env" (list "REDIS_ARGS" ...) "volumes" (list "data" ...) "paths" (list "/var/lib/postgresql" ...)) }}
+Optional: "envPrefixes" (list "POSTGRES_" "PG"): every name starting with one of them is refused,
+with "envWhy" (what reads those names) and "envFix" (where the setting belongs) in the message.
 */}}
 {{- define "common.extras.validate" -}}
 {{- $s := .s -}}
@@ -41,6 +44,11 @@ Usage: {{ include "common.extras.validate" (dict "s" $s "in" $in "env" (list "PG
 {{- end -}}
 {{- if has $e.name $.env -}}
 {{- fail (printf "%s.name %q is set by the chart; choose another variable" $p $e.name) -}}
+{{- end -}}
+{{- range $prefix := $.envPrefixes -}}
+{{- if hasPrefix $prefix $e.name -}}
+{{- fail (printf "%s.name %q is set by the chart, or changes how it works: no name starting with %s is accepted (%s); %s" $p $e.name (join " or " $.envPrefixes) $.envWhy $.envFix) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (hasKey $e "value") (regexMatch "(?i)pass|secret|token|credential|private|(^|_)key($|_)" $e.name) -}}
 {{- fail (printf "%s: %s looks like a secret; a literal value would be readable by anyone who can read the pod: use valueFrom.secretKeyRef" $p $e.name) -}}

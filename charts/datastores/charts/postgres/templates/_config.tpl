@@ -78,23 +78,100 @@ hostssl   all       all   ::/0       scram-sha-256{{ $opts }}
 {{- end -}}
 
 {{/*
-Runs once, when the data directory is created (docker-entrypoint-initdb.d), as the superuser in the
-instance's database. The application user's password is read from the Secret file by psql itself
-(backquotes in \set), so it is never in an argument list, and the statement that carries it is
-never logged, whatever log_statement says.
+Passwords reach the server only as SCRAM-SHA-256 verifiers: no statement the chart sends carries
+a password. A role is created without one, then psql's \password reads the new password twice
+from its stdin (the Secret file, written there by printf, a shell builtin, so never an argument
+list), computes the verifier on the client (libpq's PQencryptPasswordConn, with the session's
+password_encryption, set to scram-sha-256 here whatever PGOPTIONS says) and sends ALTER ROLE with
+the verifier. So no logging setting (log_statement, log_min_duration_statement, the sampling
+settings, debug_print_*, log_min_error_statement on an error, the same through PGOPTIONS) and no
+pg_stat_statements can show the password. As a second line of defence the session keeps the
+statements that carry verifiers out of the log and out of pg_stat_statements too.
 */}}
-{{- define "postgres.initSQL" -}}
--- Rendered by the datastores chart for instance {{ .i.name }}.
-\set ON_ERROR_STOP on
+{{- define "postgres.passwordSessionSQL" -}}
+SET password_encryption = 'scram-sha-256';
 SET log_statement = 'none';
 SET log_min_duration_statement = -1;
+SET log_min_duration_sample = -1;
+SET log_transaction_sample_rate = 0;
 SET log_min_error_statement = 'panic';
-\set app_password `cat {{ .paths.credentials }}/password`
-CREATE ROLE "{{ .i.user }}" LOGIN PASSWORD :'app_password';
-\unset app_password
+SET debug_print_parse = off;
+SET debug_print_rewritten = off;
+SET debug_print_plan = off;
+SET pg_stat_statements.track_utility = off;
+{{- end -}}
+
+{{/* Back to the server's logging settings (password_encryption stays). */}}
+{{- define "postgres.passwordSessionResetSQL" -}}
 RESET log_statement;
 RESET log_min_duration_statement;
+RESET log_min_duration_sample;
+RESET log_transaction_sample_rate;
 RESET log_min_error_statement;
+RESET debug_print_parse;
+RESET debug_print_rewritten;
+RESET debug_print_plan;
+RESET pg_stat_statements.track_utility;
+{{- end -}}
+
+{{/*
+Shell functions of the scripts that set passwords with psql's \password (.name prefixes their
+messages).
+  no_terminal   fails unless a command started by setsid has no terminal to read: \password
+                reads /dev/tty whenever it can open it, and stdin only when it cannot, so with a
+                terminal attached (docker run -t, kubectl run -t, go test in a terminal) psql
+                would wait there instead of reading the Secret file. Containers have none, and
+                setsid (BusyBox's in the Alpine image, util-linux's in Debian's) starts psql in a
+                session of its own, which has none either. A setsid that is missing, or that
+                forks the command off (it does when the caller leads its process group), fails
+                here, with a message, instead of hanging.
+  new_password  prints the password in FILE without its trailing line breaks; an empty one, or
+                one of several lines (\password reads a line per prompt), is refused.
+*/}}
+{{- define "postgres.passwordFunctions" -}}
+no_terminal() {
+  if ! command -v setsid >/dev/null 2>&1; then
+    printf '%s\n' "{{ .name }}: setsid is missing from the image; without it psql's \\password would read a terminal instead of the Secret file" >&2
+    return 1
+  fi
+  if setsid sh -c ': </dev/tty' 2>/dev/null; then
+    printf '%s\n' "{{ .name }}: a terminal is still reachable under setsid, where psql's \\password would wait for the password; refusing" >&2
+    return 1
+  fi
+}
+new_password() {
+  pw="$(cat "$1")" || return 1
+  nl='
+'
+  case "$pw" in
+    "") echo "{{ .name }}: $1 is empty" >&2; return 1 ;;
+    *"$nl"* | *"$(printf '\r')"*) echo "{{ .name }}: $1 holds a line break; give a password of one line" >&2; return 1 ;;
+  esac
+  printf '%s' "$pw"
+}
+{{- end -}}
+
+{{/*
+Runs once, when the data directory is created: the official image's entrypoint runs the
+executable 10-datastores-init.sh from docker-entrypoint-initdb.d (before the user's scripts,
+20-...) against its temporary server, which listens on the Unix socket only. The script runs this
+SQL with psql -f as the superuser in the instance's database, its stdin holding the passwords for
+each \password in order (see postgres.passwordSessionSQL): the SQL holds none.
+*/}}
+{{- define "postgres.initSQL" -}}
+-- Rendered by the datastores chart for instance {{ .i.name }}: run once by 10-datastores-init.sh.
+-- No statement carries a password: each \password reads one from psql's stdin and sends the
+-- server the SCRAM-SHA-256 verifier psql computes.
+\set ON_ERROR_STOP on
+{{ include "postgres.passwordSessionSQL" . }}
+CREATE ROLE "{{ .i.user }}" LOGIN;
+\password "{{ .i.user }}"
+{{- if .i.metrics.enabled }}
+-- The metrics exporter's login: statistics only (pg_monitor), from localhost only (pg_hba.conf).
+CREATE ROLE datastores_monitor LOGIN;
+\password datastores_monitor
+{{- end }}
+{{ include "postgres.passwordSessionResetSQL" . }}
 ALTER DATABASE "{{ .i.database }}" OWNER TO "{{ .i.user }}";
 REVOKE ALL ON DATABASE "{{ .i.database }}" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "{{ .i.database }}" TO "{{ .i.user }}";
@@ -102,15 +179,40 @@ GRANT CONNECT, TEMPORARY ON DATABASE "{{ .i.database }}" TO "{{ .i.user }}";
 CREATE EXTENSION IF NOT EXISTS "{{ . }}";
 {{- end }}
 {{- if .i.metrics.enabled }}
--- The metrics exporter's login: statistics only (pg_monitor), from localhost only (pg_hba.conf).
-SET log_statement = 'none';
-\set monitor_password `cat {{ .paths.monitor }}/password`
-CREATE ROLE datastores_monitor LOGIN PASSWORD :'monitor_password';
-\unset monitor_password
-RESET log_statement;
 GRANT pg_monitor TO datastores_monitor;
 GRANT CONNECT ON DATABASE "{{ .i.database }}" TO datastores_monitor;
 {{- end }}
+{{- end -}}
+
+{{/*
+10-datastores-init.sh: runs postgres.initSQL, feeding psql the passwords from the Secret files.
+Executable (mode 0555 in the initdb volume), so the entrypoint runs it with /bin/sh (BusyBox's in
+the Alpine image, dash in Debian's); should it ever be sourced by the entrypoint's bash instead,
+the subshell keeps set -eu and exit to itself. The superuser's password reaches psql as PGPASSWORD,
+as the entrypoint itself passes it; the others only through the pipe.
+*/}}
+{{- define "postgres.initScript" -}}
+#!/bin/sh
+# Rendered by the datastores chart for instance {{ .i.name }}: run once by the image's entrypoint, at
+# the first start. It runs {{ .paths.config }}/init.sql, which holds no password: psql's
+# \password reads each one from stdin and sends the server a SCRAM-SHA-256 verifier.
+(
+set -eu
+{{ include "postgres.passwordFunctions" (dict "name" "datastores-init") }}
+no_terminal
+app="$(new_password {{ .paths.credentials }}/password)"
+{{- if .i.metrics.enabled }}
+monitor="$(new_password {{ .paths.monitor }}/password)"
+{{- end }}
+PGPASSWORD="$(cat {{ .paths.credentials }}/postgres-password)"
+export PGPASSWORD
+printf '%s\n' "datastores-init: creating {{ .i.user }}{{ if .i.metrics.enabled }} and datastores_monitor{{ end }}; psql's \\password reads the passwords from the Secret files and sends SCRAM-SHA-256 verifiers"
+# Two lines per \password (the password and its confirmation), in init.sql's order.
+{ printf '%s\n%s\n' "$app" "$app"{{ if .i.metrics.enabled }}; printf '%s\n%s\n' "$monitor" "$monitor"{{ end }}; } |
+  setsid psql -X -v ON_ERROR_STOP=1 -h {{ .paths.run }} -p {{ int .i.port }} -U postgres -d "{{ .i.database }}" -f {{ .paths.config }}/init.sql
+# The prompts psql wrote to stderr end without a line break.
+echo >&2
+)
 {{- end -}}
 
 {{/*

@@ -263,8 +263,16 @@ Extensions, user init scripts and the extra hooks (common.extras) of one instanc
 {{- include "common.validate.format" (dict "value" (get $i.initdb $k) "path" (printf "%s.%s" $.in.initdb $k) "format" "dnsSubdomain" "optional" true) -}}
 {{- end -}}
 {{- $paths := include "postgres.paths" . | fromYaml -}}
+{{- /* POSTGRES_*: the official image's entrypoint reads them (POSTGRES_HOST_AUTH_METHOD=trust
+would open the server, POSTGRES_PASSWORD replace the Secret file). PG*: libpq reads them in every
+psql the chart runs in the container (the init script: PGOPTIONS would change its session's
+settings, PGHOSTADDR or PGSERVICE where it connects), and the server and entrypoint PGDATA,
+PGPORT, PG_MAJOR. A prefix, so that libpq's next variable is refused too. */ -}}
 {{- include "common.extras.validate" (dict "s" $i "in" .in "server" "postgres"
-  "env" (list "POSTGRES_USER" "POSTGRES_PASSWORD" "POSTGRES_PASSWORD_FILE" "POSTGRES_DB" "POSTGRES_INITDB_ARGS" "POSTGRES_INITDB_WALDIR" "POSTGRES_HOST_AUTH_METHOD" "PGDATA" "PGPORT" "PGHOST" "PGSSLMODE" "PGPASSWORD" "PGUSER")
+  "env" (list)
+  "envPrefixes" (list "POSTGRES_" "PG")
+  "envWhy" "the official image's entrypoint reads POSTGRES_*, and libpq and the server read PG*: they decide how the database is initialised, where the chart's psql connects and what its sessions log"
+  "envFix" (printf "remove it: server parameters go in %s, users, databases and TLS in the chart's values, extra SQL in %s.scriptsConfigMap" .in.config .in.initdb)
   "volumes" (list "data" "config" "initdb" "scripts" "tls-secret" "tls" "credentials" "run" "tmp" "monitor")
   "paths" (list "/var/lib/postgresql" $paths.config $paths.initdb $paths.credentials $paths.run "/tls" "/tls-secret" "/tmp" "/opt/datastores")) -}}
 {{- end -}}
