@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,16 +25,22 @@ import (
 	"github.com/datastores/datastores/tools/datastores/report"
 )
 
+const auditUsage = `Usage: datastores audit [-f FILE]... [flags]
+
+Audits rendered manifests (-f, "-" for stdin) or, without -f, a live namespace through the
+kubeconfig, and grades the data plane A to F. Exit status: 0; 1 when the grade is below
+--fail-under; 2 on a usage or access error.`
+
 func auditCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("datastores audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var files, endpoints, cas list
+	c := newCommand("datastores audit", auditUsage, stdout, stderr)
+	fs := c.fs
+	var files, endpointFlags, cas list
 	fs.Var(&files, "f", "manifests to audit (repeatable; - reads stdin); without -f the live namespace is audited")
 	namespace := fs.String("namespace", "", "the namespace: of a live audit (default: the kubeconfig context's), or of manifests that name none (default: default)")
 	fs.StringVar(namespace, "n", "", "shorthand for --namespace")
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of a live audit (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
 	kubeContext := fs.String("context", "", "kubeconfig context")
-	fs.Var(&endpoints, "endpoint", "NAME=HOST[:PORT]: probe the server of workload NAME at HOST (its ports as configured) or HOST:PORT, when auditing manifests (repeatable)")
+	fs.Var(&endpointFlags, "endpoint", "NAME=HOST[:PORT]: probe the server of workload NAME at HOST (its ports as configured) or HOST:PORT, when auditing manifests (repeatable)")
 	fs.Var(&cas, "ca", "a PEM file of CA certificates clients trust, besides each server's ca.crt (repeatable)")
 	format := fs.String("format", "text", "output: "+strings.Join(report.Formats, ", "))
 	failUnder := fs.String("fail-under", "", "exit 1 when the grade is below this one (A-F)")
@@ -44,31 +49,37 @@ func auditCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	noWire := fs.Bool("no-wire", false, "live audit: do not port-forward to the servers")
 	noExec := fs.Bool("no-exec", false, "live audit: do not exec into the pods")
 	verbose := fs.Bool("v", false, "list passing checks too (text and markdown)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := c.parse(args); !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "datastores audit: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	errs := []error{
+		checkInputs(files, true),
+		checkNamespace(*namespace),
+		checkOneOf("--format", *format, report.Formats),
+		checkGrade(*failUnder),
+		checkClusterDomain(*domain),
+		checkPositiveDuration("--backup-max-age", *maxAge, "48h"),
 	}
-	if *failUnder != "" {
-		if _, err := grade.Below("A", *failUnder); err != nil {
-			fmt.Fprintln(stderr, "datastores audit:", err)
-			return 2
-		}
+	var endpoints []endpoint
+	for _, e := range endpointFlags {
+		ep, err := parseEndpoint(e)
+		errs = append(errs, err)
+		endpoints = append(endpoints, ep)
+	}
+	if len(endpoints) > 0 && len(files) == 0 {
+		errs = append(errs, errors.New("--endpoint is for manifests (-f); a live audit reaches the servers by port-forward"))
+	}
+	opts := audit.Options{ClusterDomain: *domain, BackupMaxAge: *maxAge}
+	for _, f := range cas {
+		certs, _, err := readCAFile(f)
+		errs = append(errs, err)
+		opts.ExtraCAs = append(opts.ExtraCAs, certs...)
+	}
+	if code := c.fail(errs...); code != 0 {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-
-	opts := audit.Options{ClusterDomain: *domain, BackupMaxAge: *maxAge}
-	for _, f := range cas {
-		certs, err := readCAs(f)
-		if err != nil {
-			fmt.Fprintln(stderr, "datastores audit:", err)
-			return 2
-		}
-		opts.ExtraCAs = append(opts.ExtraCAs, certs...)
-	}
 
 	var inv *inventory.Inventory
 	if len(files) > 0 {
@@ -79,36 +90,35 @@ func auditCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 				err = manifest.Read(bytes.NewReader(data), inv)
 			}
 			if err != nil {
-				fmt.Fprintf(stderr, "datastores audit: %s: %v\n", f, err)
-				return 2
+				return c.fail(fmt.Errorf("%s: %w", f, err))
 			}
 		}
 		inv.Normalize()
-		connect, err := endpointConnector(endpoints)
-		if err != nil {
-			fmt.Fprintln(stderr, "datastores audit:", err)
-			return 2
-		}
-		opts.Connect = connect
-	} else {
 		if len(endpoints) > 0 {
-			fmt.Fprintln(stderr, "datastores audit: --endpoint is for manifests (-f); a live audit reaches the servers by port-forward")
-			return 2
+			var servers []string
+			for _, s := range discover.Find(inv, *domain) {
+				if !slices.Contains(servers, s.Workload.Name) {
+					servers = append(servers, s.Workload.Name)
+				}
+			}
+			if code := c.fail(checkEndpointNames(endpoints, servers)); code != 0 {
+				return code
+			}
+			opts.Connect = endpointConnector(endpoints)
 		}
-		c, err := cluster.Connect(*kubeconfig, *kubeContext)
+	} else {
+		cl, err := cluster.Connect(*kubeconfig, *kubeContext)
 		if err != nil {
-			fmt.Fprintln(stderr, "datastores audit: kubeconfig:", err)
-			return 2
+			return c.fail(fmt.Errorf("kubeconfig: %w", err))
 		}
-		ns := orDefault(*namespace, c.Namespace)
-		if inv, err = c.Load(ctx, ns); err != nil {
-			fmt.Fprintln(stderr, "datastores audit:", err)
-			return 2
+		ns := orDefault(*namespace, cl.Namespace)
+		if inv, err = cl.Load(ctx, ns); err != nil {
+			return c.fail(err)
 		}
 		// The probes provoke refused connections on purpose (plaintext on a TLS port, TLS 1.1);
 		// the port forwarder would log each one on stderr. The findings report them instead.
 		utilruntime.ErrorHandlers = nil
-		live := liveAccess{c: c, inv: inv}
+		live := liveAccess{c: cl, inv: inv}
 		if !*noWire {
 			opts.Connect = live.connect
 		}
@@ -119,8 +129,7 @@ func auditCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 
 	r := audit.Run(ctx, inv, opts)
 	if err := report.Write(stdout, r, *format, *verbose); err != nil {
-		fmt.Fprintln(stderr, "datastores audit:", err)
-		return 2
+		return c.fail(err)
 	}
 	if *failUnder != "" {
 		if below, _ := grade.Below(r.Grade, *failUnder); below {
@@ -131,31 +140,12 @@ func auditCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// endpointConnector maps --endpoint NAME=HOST[:PORT] to an audit.Options.Connect: the server of
+// endpointConnector maps the --endpoint flags to an audit.Options.Connect: the server of
 // workload NAME is probed at HOST on the port asked for, or at HOST:PORT for its main port.
-func endpointConnector(endpoints []string) (func(context.Context, *discover.Server, int) (string, func(), error), error) {
-	if len(endpoints) == 0 {
-		return nil, nil
-	}
-	type target struct {
-		host string
-		port int
-	}
-	targets := map[string]target{}
+func endpointConnector(endpoints []endpoint) func(context.Context, *discover.Server, int) (string, func(), error) {
+	targets := map[string]endpoint{}
 	for _, e := range endpoints {
-		name, addr, ok := strings.Cut(e, "=")
-		if !ok || name == "" || addr == "" {
-			return nil, fmt.Errorf("--endpoint %q: want NAME=HOST[:PORT]", e)
-		}
-		t := target{host: addr}
-		if h, p, err := net.SplitHostPort(addr); err == nil {
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				return nil, fmt.Errorf("--endpoint %q: port %q", e, p)
-			}
-			t = target{h, n}
-		}
-		targets[name] = t
+		targets[e.name] = e
 	}
 	return func(_ context.Context, s *discover.Server, port int) (string, func(), error) {
 		t, ok := targets[s.Workload.Name]
@@ -166,7 +156,7 @@ func endpointConnector(endpoints []string) (func(context.Context, *discover.Serv
 			port = t.port
 		}
 		return net.JoinHostPort(t.host, strconv.Itoa(port)), func() {}, nil
-	}, nil
+	}
 }
 
 // liveAccess reaches a live namespace's servers.
@@ -189,27 +179,6 @@ func (l liveAccess) exec(ctx context.Context, s *discover.Server, argv []string)
 		return "", err
 	}
 	return l.c.Exec(ctx, p.Namespace, p.Name, s.Container.Name, argv)
-}
-
-func readCAs(file string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	var out []*x509.Certificate
-	for {
-		var b *pem.Block
-		if b, data = pem.Decode(data); b == nil {
-			break
-		}
-		if c, err := x509.ParseCertificate(b.Bytes); err == nil && b.Type == "CERTIFICATE" {
-			out = append(out, c)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--ca %s: no PEM certificate", file)
-	}
-	return out, nil
 }
 
 func orDefault(v, d string) string {
