@@ -2,9 +2,13 @@ package render_test
 
 import (
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -83,10 +87,12 @@ func TestExternalPostgresSecretUpgradesAWeakSslmode(t *testing.T) {
 	assert.Contains(t, rel.Notes, "sslmode=verify-full (the URL said require: upgraded)")
 }
 
-func TestExternalSslmodeIsUpgradedUnlessItVerifies(t *testing.T) {
+// verify-ca checks the chain but not the name, so it is upgraded too (any certificate of the CA
+// would pass, another server's of the same provider among them).
+func TestExternalSslmodeIsUpgradedToVerifyFull(t *testing.T) {
 	tests := []struct{ requested, want string }{
 		{"", "verify-full"}, {"disable", "verify-full"}, {"allow", "verify-full"}, {"prefer", "verify-full"},
-		{"require", "verify-full"}, {"verify-ca", "verify-ca"}, {"verify-full", "verify-full"},
+		{"require", "verify-full"}, {"verify-ca", "verify-full"}, {"verify-full", "verify-full"},
 	}
 	for _, tt := range tests {
 		t.Run("sslmode="+tt.requested, func(t *testing.T) {
@@ -208,4 +214,39 @@ func TestExternalRedisByHost(t *testing.T) {
 	set["redis.external.tlsEnforce"] = "false"
 	rel = renderExternal(t, set)
 	assert.Equal(t, "redis://app:cache-password@10.0.0.7:6380/3", string(chart.Get[*corev1.Secret](t, rel, "test-redis-auth").Data["url"]))
+}
+
+// An IPv6 address reaches every URL in brackets (RFC 3986), so the drivers' own parsers take
+// the address, not a host cut at its first colon.
+func TestExternalIPv6HostsKeepTheirBrackets(t *testing.T) {
+	rel := renderExternal(t, map[string]string{
+		"postgres.external.orders.url": "postgresql://orders_user@[fd00::10]:5433/orders_db",
+		"redis.external.url":           "rediss://app@[fd00::11]:6380/0",
+	})
+	pg := chart.Get[*corev1.Secret](t, rel, "test-postgres-orders-auth")
+	for _, key := range []string{"uri", "sqlalchemy-uri", "sqlalchemy-asyncpg-uri"} {
+		u, err := url.Parse(string(pg.Data[key]))
+		require.NoError(t, err, key)
+		assert.Equal(t, "fd00::10", u.Hostname(), key)
+		assert.Equal(t, "5433", u.Port(), key)
+	}
+	// pgx reads sslrootcert while it parses: the CA where the strings expect it.
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	require.NoError(t, os.WriteFile(ca, pg.Data["ca.crt"], 0o600))
+	atCA := strings.NewReplacer(url.QueryEscape("/etc/datastores/ca.crt"), url.QueryEscape(ca), "/etc/datastores/ca.crt", ca)
+	cfg, err := pgconn.ParseConfig(atCA.Replace(string(pg.Data["uri"])))
+	require.NoError(t, err, "pgx parses the uri")
+	assert.Equal(t, "fd00::10", cfg.Host)
+	assert.Equal(t, uint16(5433), cfg.Port)
+	dsn, err := pgconn.ParseConfig(atCA.Replace(string(pg.Data["dsn"])))
+	require.NoError(t, err, "and the dsn")
+	assert.Equal(t, "fd00::10", dsn.Host)
+	assert.True(t, strings.HasPrefix(string(pg.Data["jdbc-uri"]), "jdbc:postgresql://[fd00::10]:5433/orders_db?"), string(pg.Data["jdbc-uri"]))
+	assert.Equal(t, `fd00\:\:10:5433:orders_db:orders_user:orders-password`+"\n", string(pg.Data["pgpass"]), "pgpass escapes the colons instead")
+
+	r := chart.Get[*corev1.Secret](t, rel, "test-redis-auth")
+	opt, err := redis.ParseURL(string(r.Data["url"]))
+	require.NoError(t, err, "go-redis parses the url")
+	assert.Equal(t, "[fd00::11]:6380", opt.Addr)
+	assert.Equal(t, "fd00::11", string(r.Data["host"]), "the plain key stays the address")
 }

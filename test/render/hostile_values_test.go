@@ -38,6 +38,8 @@ func TestHostileValues(t *testing.T) {
 	cases = append(cases, manifestCases()...)
 	cases = append(cases, crashCases()...)
 	cases = append(cases, combinationCases()...)
+	cases = append(cases, passThroughCases()...)
+	cases = append(cases, secondPassCases()...)
 	require.GreaterOrEqual(t, len(cases), 150)
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -162,17 +162,23 @@ func TestNewServiceNamesGetANewCertificateFromTheSameCA(t *testing.T) {
 		"the tls-reloader loads the new certificate: the pod does not roll")
 }
 
-func TestGeneratedClientCertificateNamesTheUser(t *testing.T) {
+// Client certificates for the application's user and for the superuser, whom the post-upgrade
+// maintenance Job logs in as (clientcert=verify-full compares the CN with the user).
+func TestGeneratedClientCertificatesNameTheirUsers(t *testing.T) {
 	rel := renderDev(t, map[string]string{"postgres.tls.clientCertificates": "true"})
-	s := chart.Get[*corev1.Secret](t, rel, devInstance+"-client-tls")
-	cert, err := certs.Parse(s.Data["tls.crt"])
-	require.NoError(t, err)
-	pool, err := certs.Pool(s.Data["ca.crt"])
-	require.NoError(t, err)
+	for secret, user := range map[string]string{devInstance + "-client-tls": "app_user", devInstance + "-superuser-client-tls": "postgres"} {
+		s := chart.Get[*corev1.Secret](t, rel, secret)
+		cert, err := certs.Parse(s.Data["tls.crt"])
+		require.NoError(t, err)
+		pool, err := certs.Pool(s.Data["ca.crt"])
+		require.NoError(t, err)
 
-	assert.Equal(t, "app_user", cert.Subject.CommonName, "clientcert=verify-full compares the CN with the user")
-	_, err = cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	assert.NoError(t, err)
+		assert.Equal(t, user, cert.Subject.CommonName, secret)
+		_, err = cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+		assert.NoError(t, err, secret)
+	}
+	_, ok := chart.Find[*corev1.Secret](renderDev(t, nil), devInstance+"-superuser-client-tls")
+	assert.False(t, ok, "none without client certificates")
 }
 
 func TestExistingTLSSecretIsUsedAsIs(t *testing.T) {
@@ -226,11 +232,12 @@ func TestCertManagerIssuesTheClientCertificate(t *testing.T) {
 		"postgres.tls.source": "certManager", "postgres.tls.certManager.issuerRef.name": "internal-ca",
 		"postgres.tls.clientCertificates": "true",
 	})
-	c := chart.Get[*chart.Certificate](t, rel, devInstance+"-client-tls")
-
-	assert.Equal(t, "app_user", c.Spec.CommonName)
-	assert.Contains(t, c.Spec.Usages, "client auth")
-	assert.Empty(t, c.Spec.DNSNames)
+	for name, user := range map[string]string{devInstance + "-client-tls": "app_user", devInstance + "-superuser-client-tls": "postgres"} {
+		c := chart.Get[*chart.Certificate](t, rel, name)
+		assert.Equal(t, user, c.Spec.CommonName, name)
+		assert.Contains(t, c.Spec.Usages, "client auth", name)
+		assert.Empty(t, c.Spec.DNSNames, name)
+	}
 }
 
 // withServerCertificate returns the installed objects with the server certificate replaced by one

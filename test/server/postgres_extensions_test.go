@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/datastores/datastores/test/harness/certs"
 	"github.com/datastores/datastores/test/harness/chart"
 	"github.com/datastores/datastores/test/harness/pgserver"
 	"github.com/datastores/datastores/test/harness/pod"
@@ -59,25 +57,15 @@ func TestListedExtensionsAreCreatedAtFirstStart(t *testing.T) {
 	assert.Positive(t, calls, "shared_preload_libraries loaded it")
 }
 
-// upgradeJob lays out the post-upgrade extensions Job of a second render of the same release
-// (the first render's Secrets found by lookup: same passwords and CA), with another list.
+// upgradeJob lays out the post-upgrade maintenance Job of a second render of the same release
+// with another extensions list (and more values, in pairs).
 func upgradeJob(t *testing.T, srv *pgserver.Server, extensions string, more ...string) *pod.Pod {
 	t.Helper()
-	var existing []runtime.Object
-	for _, s := range chart.All[*corev1.Secret](srv.Release) {
-		existing = append(existing, s)
-	}
-	port := srv.Port
-	set := map[string]string{"postgres.extensions": extensions, "postgres.port": strconv.Itoa(port)}
+	set := map[string]string{"postgres.extensions": extensions}
 	for i := 0; i+1 < len(more); i += 2 {
 		set[more[i]] = more[i+1]
 	}
-	rel := chart.Render(t, chart.Options{ValuesFiles: []string{"values/dev.yaml"}, Existing: existing, IsUpgrade: true, SetValues: set})
-	job, err := pod.New(pod.Options{Release: rel, Workload: "Job/test-postgres-maintenance", User: srv.Pod.User,
-		Path: srv.Bin() + ":/usr/bin:/bin", Env: []string{"PGHOSTADDR=127.0.0.1"}, Busybox: true})
-	require.NoError(t, err)
-	t.Cleanup(job.Remove)
-	return job
+	return maintenanceJob(t, srv, set)
 }
 
 // An extension added to the list after the database exists is created by the Job.
@@ -145,4 +133,26 @@ func TestMaintenanceJobCreatesTheMonitoringLogin(t *testing.T) {
 
 	again, err := pgserver.RunJob(job)
 	require.NoError(t, err, again, "idempotent")
+}
+
+// With client certificates required (clientcert=verify-full on every TLS rule), the Job logs in
+// as the superuser with the client certificate the chart issues for it: without one, every
+// upgrade of such an instance with metrics or extensions used to fail.
+func TestMaintenanceJobPresentsTheSuperusersClientCertificate(t *testing.T) {
+	srv := extensionsServer(t, map[string]string{"postgres.extensions": "{pgcrypto}", "postgres.tls.clientCertificates": "true"})
+	job := upgradeJob(t, srv, "{pgcrypto,hstore}", "postgres.tls.clientCertificates", "true", "postgres.metrics.enabled", "true")
+	out, err := pgserver.RunJob(job)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "maintenance: app/app_db: extensions pgcrypto,hstore, monitoring login")
+	conn, err := srv.Connect(ctx(t), withClientCert(t, srv.AsApp(caPool(t, srv)), &certs.Pair{CertPEM: srv.ClientCert, KeyPEM: srv.ClientKey}))
+	require.NoError(t, err)
+	defer conn.Close(ctx(t))
+	var hstore bool
+	require.NoError(t, conn.QueryRow(ctx(t), "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'hstore')").Scan(&hstore))
+	assert.True(t, hstore, "the Job created it")
+
+	// The same Job without the certificate (a render with client certificates off) is refused.
+	out, err = pgserver.RunJob(upgradeJob(t, srv, "{pgcrypto,hstore}"))
+	require.Error(t, err, "the server refuses the superuser without a certificate: %s", out)
+	assert.Contains(t, out, "certificate")
 }

@@ -15,6 +15,30 @@ existing Secret may hold anything.
 {{- urlquery (toString .) | replace "+" "%20" -}}
 {{- end -}}
 
+{{/* A host as a URL writes it: an IPv6 address in brackets (RFC 3986), names and IPv4 as they are. */}}
+{{- define "common.connection.uriHost" -}}
+{{- if contains ":" . }}[{{ . }}]{{ else }}{{ . }}{{ end -}}
+{{- end -}}
+
+{{/*
+Fails unless .url is a URL of one of .schemes ("a|b") that the templates can take apart: a host
+name or address (IPv6 in brackets), an optional port, user, path and query, every other
+character percent-encoded. urlParse would otherwise stop the render with Go's own error, which
+names no value.
+Usage: {{ include "common.connection.validateURL" (dict "url" $u "schemes" "redis|rediss" "path" "redis.external.url" "example" "rediss://user@host:6379/0") }}
+*/}}
+{{- define "common.connection.validateURL" -}}
+{{- $scheme := regexFind "^[A-Za-z][-A-Za-z0-9+.]*://" (toString .url) | trimSuffix "://" -}}
+{{- if not (has $scheme (splitList "|" .schemes)) -}}
+{{- fail (printf "%s: %q is not a %s:// URL" .path (toString .url) (splitList "|" .schemes | last)) -}}
+{{- end -}}
+{{- $char := "([-A-Za-z0-9._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})" -}}
+{{- $re := printf "^(%s)://((%s|:)+@)?([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?(/(%s|[:@/])*)?(\\?(%s|[:@/?])*)?$" .schemes $char $char $char -}}
+{{- if not (and (kindIs "string" .url) (regexMatch $re .url)) -}}
+{{- fail (printf "%s is %q: not a URL the chart can read; give one like %s (characters outside letters, digits and -._~ percent-encoded)" .path (toString .url) .example) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* A value of a libpq keyword/value connection string: single-quoted, \ and ' escaped. */}}
 {{- define "common.connection.pgValue" -}}
 '{{ toString . | replace "\\" "\\\\" | replace "'" "\\'" }}'
@@ -39,7 +63,8 @@ Usage: {{ include "common.connection.postgres" (dict "host" $h "port" 5432 "data
 */}}
 {{- define "common.connection.postgres" -}}
 {{- $port := toString (int .port) -}}
-{{- $auth := printf "%s:%s@%s:%s" (include "common.connection.escape" .user) (include "common.connection.escape" .password) .host $port -}}
+{{- $host := include "common.connection.uriHost" .host -}}
+{{- $auth := printf "%s:%s@%s:%s" (include "common.connection.escape" .user) (include "common.connection.escape" .password) $host $port -}}
 {{- $db := include "common.connection.escape" .database -}}
 {{- $tls := printf "sslmode=%s" .sslmode -}}
 {{- if .caFile -}}
@@ -56,7 +81,7 @@ Usage: {{ include "common.connection.postgres" (dict "host" $h "port" 5432 "data
   "password" .password
   "sslmode" .sslmode
   "uri" (printf "postgresql://%s/%s?%s" $auth $db $tls)
-  "jdbc-uri" (printf "jdbc:postgresql://%s:%s/%s?user=%s&password=%s&%s" .host $port $db (include "common.connection.escape" .user) (include "common.connection.escape" .password) $tls)
+  "jdbc-uri" (printf "jdbc:postgresql://%s:%s/%s?user=%s&password=%s&%s" $host $port $db (include "common.connection.escape" .user) (include "common.connection.escape" .password) $tls)
   "pgpass" (printf "%s:%s:%s:%s:%s\n" (include "common.connection.pgpassField" .host) $port (include "common.connection.pgpassField" .database) (include "common.connection.pgpassField" .user) (include "common.connection.pgpassField" .password))
   "sqlalchemy-uri" (printf "postgresql+psycopg2://%s/%s?%s" $auth $db $tls)
   "sqlalchemy-asyncpg-uri" (printf "postgresql+asyncpg://%s/%s?ssl=%s" $auth $db .sslmode)
@@ -85,7 +110,7 @@ Usage: {{ include "common.connection.redis" (dict "host" $h "port" 6379 "user" $
 {{- $port := toString (int .port) -}}
 {{- $scheme := ternary "rediss" "redis" (eq (toString .tls) "true") -}}
 {{- $out := dict "type" "redis" "provider" "datastores" "host" .host "port" $port "username" .user "password" .password
-  "url" (printf "%s://%s:%s@%s:%s/%d" $scheme (include "common.connection.escape" .user) (include "common.connection.escape" .password) .host $port (int (.database | default 0))) -}}
+  "url" (printf "%s://%s:%s@%s:%s/%d" $scheme (include "common.connection.escape" .user) (include "common.connection.escape" .password) (include "common.connection.uriHost" .host) $port (int (.database | default 0))) -}}
 {{- $_ := set $out "ssl" (ternary "true" "false" (eq (toString .tls) "true")) -}}
 {{- if eq (toString .tls) "true" -}}
 {{- $py := printf "%s?ssl_cert_reqs=required&ssl_check_hostname=true" $out.url -}}
@@ -214,10 +239,11 @@ Usage: {{ include "common.connection.externalCA" (dict "context" $ "ca" $e.ca "p
 {{- end -}}
 
 {{/*
-The TLS mode of an external PostgreSQL server. With tlsEnforce (the default) a URL without sslmode,
-or with one that does not verify the server (disable, allow, prefer, require), gets verify-full;
-verify-ca and verify-full stay. With tlsEnforce: false the mode stays as written (verify-full when
-none is), and the chart says so loudly (NOTES, an annotation on the Secret).
+The TLS mode of an external PostgreSQL server. With tlsEnforce (the default) every mode becomes
+verify-full: the others do not check the server (disable, allow, prefer, require) or not its name
+(verify-ca: any certificate of the CA would do, another customer's server at the same provider
+among them). With tlsEnforce: false the mode stays as written (verify-full when none is), and the
+chart says so loudly (NOTES, an annotation on the Secret).
 Usage: {{ include "common.connection.sslmode" (dict "requested" $mode "enforce" true "path" $p) }}
 */}}
 {{- define "common.connection.sslmode" -}}
@@ -228,7 +254,7 @@ Usage: {{ include "common.connection.sslmode" (dict "requested" $mode "enforce" 
 {{- end -}}
 {{- if not $r -}}
 verify-full
-{{- else if or (not .enforce) (has $r (list "verify-ca" "verify-full")) -}}
+{{- else if not .enforce -}}
 {{- $r -}}
 {{- else -}}
 verify-full

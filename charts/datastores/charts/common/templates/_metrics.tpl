@@ -29,21 +29,45 @@ Usage: {{ include "common.metrics.validate" (dict "s" $s "path" "postgres.metric
 {{- if eq (int $m.port) (int $m.certificates.port) -}}
 {{- fail (printf "%s.port and %s.certificates.port are both %d: give each exporter its own port" $p $p (int $m.port)) -}}
 {{- end -}}
+{{- range $k := list "port" "certificates.port" -}}
+{{- $port := ternary $m.port $m.certificates.port (eq $k "port") -}}
+{{- if eq (int $port) (int $.s.port) -}}
+{{- fail (printf "%s.%s is %d, the server's own port: give the exporter another" $p $k (int $port)) -}}
+{{- end -}}
+{{- end -}}
 {{- range $k := list "serviceMonitor" "podMonitor" "prometheusRule" -}}
 {{- $o := get $m $k -}}
 {{- include "common.validate.bool" (dict "value" $o.enabled "path" (printf "%s.%s.enabled" $p $k)) -}}
 {{- if not (or (kindIs "map" $o.labels) (kindIs "invalid" $o.labels)) -}}
 {{- fail (printf "%s.%s.labels: give a map of label: value (the labels your Prometheus selects by)" $p $k) -}}
 {{- end -}}
+{{- include "common.validate.metadata" (dict "labels" $o.labels "labelsPath" (printf "%s.%s.labels" $p $k)) -}}
 {{- end -}}
 {{- range $k := list "serviceMonitor" "podMonitor" -}}
 {{- include "common.validate.format" (dict "value" (get $m $k).interval "path" (printf "%s.%s.interval" $p $k) "format" "duration") -}}
+{{- if has (toString (get $m $k).interval) (list "0" "") -}}
+{{- fail (printf "%s.%s.interval is %q: give how often to scrape, e.g. 30s" $p $k (toString (get $m $k).interval)) -}}
+{{- end -}}
 {{- end -}}
 {{- include "common.validate.int" (dict "value" $m.prometheusRule.certificateExpiryDays "path" (printf "%s.prometheusRule.certificateExpiryDays" $p) "min" 1 "max" 365) -}}
 {{- include "common.validate.format" (dict "value" $m.existingSecret "path" (printf "%s.existingSecret" $p) "format" "dnsSubdomain" "optional" true) -}}
-{{- include "common.validate.resources" (dict "resources" $m.resources "path" (printf "%s.resources" $p)) -}}
+{{- include "common.validate.resources" (dict "resources" $m.resources "path" (printf "%s.resources" $p) "context" .context) -}}
 {{- if and $m.enabled .s.gitops (not $m.existingSecret) -}}
 {{- fail (printf "%s.existingSecret is empty, but global.gitops is true: a render without a cluster would make a new monitoring password every time; name a Secret (key password) made once" $p) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+metrics.existingSecret must be the monitoring login's own Secret: naming one of the server's
+password Secrets would give the exporter, and anyone who reads its Secret, that login's password
+(and make two logins share one). .taken: the server's password and connection Secrets.
+Usage: {{ include "common.metrics.validateSecret" (dict "s" $s "path" "postgres.metrics" "taken" (list $a $b)) }}
+*/}}
+{{- define "common.metrics.validateSecret" -}}
+{{- with .s.metrics.existingSecret -}}
+{{- if has . $.taken -}}
+{{- fail (printf "%s.existingSecret is %q, a Secret that holds the server's own passwords (%s): the exporter would log in with them; give the monitoring login a Secret of its own (key password), or leave it empty to generate one" $.path . (join ", " $.taken)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

@@ -62,3 +62,26 @@ The cluster DNS domain, "cluster.local" unless global.clusterDomain says otherwi
 {{- define "common.names.clusterDomain" -}}
 {{- (.Values.global).clusterDomain | default "cluster.local" -}}
 {{- end -}}
+
+{{/*
+Every object name of the release has one owner: the value that makes it (postgres.instances.app,
+redis, postgres.backup, ...). Each server and job claims the names of every object it may render,
+whether or not the feature that renders it is on now, so that two values can never render two
+objects under one name (an instance named maintenance and the maintenance Job's ConfigMap, a
+redis.fullnameOverride equal to an instance's name) and turning a feature on later cannot create
+a clash either. The claims live in .Release, shared by every subchart of a render.
+Usage: {{ include "common.names.claim" (dict "context" $ "owner" "postgres.instances.app" "names" (list $a $b)) }}
+*/}}
+{{- define "common.names.claim" -}}
+{{- if not (hasKey .context.Release "datastoresNames") -}}
+{{- $_ := set .context.Release "datastoresNames" dict -}}
+{{- end -}}
+{{- $claims := .context.Release.datastoresNames -}}
+{{- range $name := .names -}}
+{{- $other := get $claims $name -}}
+{{- if and $other (ne $other $.owner) -}}
+{{- fail (printf "%s: the object name %q is also %s's; two objects of the release cannot share a name: rename one of them (an instance, a user, postgres.fullnameOverride or redis.fullnameOverride)" $.owner $name $other) -}}
+{{- end -}}
+{{- $_ := set $claims $name $.owner -}}
+{{- end -}}
+{{- end -}}

@@ -130,16 +130,8 @@ Checks of the policy values of one server; .in maps each block to where the user
 {{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "networkPolicy" "podDisruptionBudget")) -}}
 {{- $np := $s.networkPolicy -}}
 {{- include "common.validate.bool" (dict "value" $np.enabled "path" (printf "%s.enabled" (get .in "networkPolicy"))) -}}
-{{- range $k := list "from" "metricsFrom" "extraIngress" "extraEgress" -}}
-{{- $v := index $np $k -}}
-{{- if not (or (kindIs "slice" $v) (kindIs "invalid" $v)) -}}
-{{- fail (printf "%s.%s: give a list of %s" (get $.in "networkPolicy") $k (ternary "NetworkPolicy rules ({ports, from} or {ports, to})" "NetworkPolicy peers ({podSelector}, {namespaceSelector}, {ipBlock})" (hasPrefix "extra" $k))) -}}
-{{- end -}}
-{{- range $n, $peer := $v -}}
-{{- if not (kindIs "map" $peer) -}}
-{{- fail (printf "%s.%s[%d]: give a map" (get $.in "networkPolicy") $k $n) -}}
-{{- end -}}
-{{- end -}}
+{{- range $k, $type := dict "from" "NetworkPolicyPeer" "metricsFrom" "NetworkPolicyPeer" "extraIngress" "NetworkPolicyIngressRule" "extraEgress" "NetworkPolicyEgressRule" -}}
+{{- include "common.k8s.check" (dict "context" $.context "value" (index $np $k) "type" (printf "io.k8s.api.networking.v1.%s" $type) "list" true "path" (printf "%s.%s" (get $.in "networkPolicy") $k)) -}}
 {{- end -}}
 {{- $pdb := $s.podDisruptionBudget -}}
 {{- include "common.validate.bool" (dict "value" $pdb.enabled "path" (printf "%s.enabled" (get .in "podDisruptionBudget"))) -}}
@@ -152,13 +144,5 @@ Checks of the policy values of one server; .in maps each block to where the user
 {{- if and (not (kindIs "invalid" (index $pdb "minAvailable"))) (not (kindIs "invalid" (index $pdb "maxUnavailable"))) -}}
 {{- fail (printf "%s: give minAvailable or maxUnavailable, not both (Kubernetes refuses both)" (get .in "podDisruptionBudget")) -}}
 {{- end -}}
-{{- $tsc := $s.topologySpreadConstraints -}}
-{{- if not (or (kindIs "slice" $tsc) (kindIs "invalid" $tsc)) -}}
-{{- fail (printf "%s: give a list of constraints {maxSkew, topologyKey, whenUnsatisfiable}" (get .in "topologySpreadConstraints")) -}}
-{{- end -}}
-{{- range $n, $c := $tsc -}}
-{{- if not (and (kindIs "map" $c) $c.topologyKey $c.whenUnsatisfiable (hasKey $c "maxSkew")) -}}
-{{- fail (printf "%s[%d]: give maxSkew, topologyKey and whenUnsatisfiable (e.g. {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway})" (get $.in "topologySpreadConstraints") $n) -}}
-{{- end -}}
-{{- end -}}
+{{- include "common.k8s.check" (dict "context" .context "value" $s.topologySpreadConstraints "type" "io.k8s.api.core.v1.PodSpec" "field" "topologySpreadConstraints" "path" (get .in "topologySpreadConstraints")) -}}
 {{- end -}}

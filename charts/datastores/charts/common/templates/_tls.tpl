@@ -309,6 +309,9 @@ A server, as the TLS helpers below see it: a dict with
   tlsSecret       the Secret its pod mounts
   clientTlsSecret the Secret of the client certificate the chart issues with tls.clientCertificates
   clientName      the client certificate's CN (the PostgreSQL user; for Redis, the ACL user)
+  adminClientTlsSecret, adminClientName
+                  optional: a second client certificate, for the chart's own jobs (PostgreSQL's
+                  superuser, whom the maintenance Job logs in as)
   serverUsages    extended key usages of the server certificate
   component       the app.kubernetes.io/component label
 */}}
@@ -334,6 +337,10 @@ clients verify the DNS names, so the Service's short name serves when the full o
 {{- $certs := list (dict "secret" $s.tlsSecret "commonName" $cn "dnsNames" $dns "ipAddresses" (list "127.0.0.1" "::1") "usages" $s.serverUsages) -}}
 {{- if $s.tls.clientCertificates -}}
 {{- $certs = append $certs (dict "secret" $s.clientTlsSecret "commonName" $s.clientName "dnsNames" list "ipAddresses" list "usages" (list "client auth")) -}}
+{{- /* The chart's own client, where it has one (PostgreSQL's maintenance Job, as the superuser). */ -}}
+{{- with $s.adminClientTlsSecret -}}
+{{- $certs = append $certs (dict "secret" . "commonName" $s.adminClientName "dnsNames" list "ipAddresses" list "usages" (list "client auth")) -}}
+{{- end -}}
 {{- end -}}
 {{- toJson $certs -}}
 {{- end -}}

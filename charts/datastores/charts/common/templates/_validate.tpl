@@ -17,7 +17,7 @@ check parses only its own. */}}
 {"re": "^[-._a-zA-Z0-9]*[-_a-zA-Z0-9][-._a-zA-Z0-9]*$", "max": 253, "hint": "a Secret key: letters, digits, '-', '_' and '.'"}
 {{- end -}}
 {{- define "common.validate.formats.duration" -}}
-{"re": "^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$", "max": 32, "hint": "a duration such as 2160h or 90m"}
+{"re": "^(0|([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$", "max": 32, "hint": "a Prometheus duration such as 30s, 1m30s or 1h (whole numbers of y, w, d, h, m, s, ms)"}
 {{- end -}}
 {{- define "common.validate.formats.size" -}}
 {"re": "^([0-9]*[1-9][0-9]*(\\.[0-9]+)?|[0-9]+\\.[0-9]*[1-9][0-9]*)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "max": 32, "hint": "a size above zero such as 8Gi or 500Mi"}
@@ -135,6 +135,8 @@ Usage: {{ include "common.validate.metadata" (dict "labels" $l "labelsPath" "pos
 {{- end -}}
 {{- else if hasPrefix "checksum/" $k -}}
 {{- fail (printf "%s.%s: the chart sets checksum/ annotations to roll the pod; remove it" $p $k) -}}
+{{- else if regexMatch "^(container\\.apparmor\\.security\\.beta|seccomp\\.security\\.alpha|container\\.seccomp\\.security\\.alpha)\\.kubernetes\\.io/" $k -}}
+{{- fail (printf "%s.%s: the chart sets the pod's seccomp profile (RuntimeDefault) in its security context, and the restricted Pod Security profile refuses an unconfined AppArmor or seccomp profile; remove the annotation" $p $k) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -200,8 +202,13 @@ Usage: {{ include "common.validate.global" . }}
 {{- if not (or (kindIs "slice" $g.imagePullSecrets) (kindIs "invalid" $g.imagePullSecrets)) -}}
 {{- fail "global.imagePullSecrets: give a list of Secret names" -}}
 {{- end -}}
-{{- range $n, $s := concat ($g.imagePullSecrets | default list) (.Values.imagePullSecrets | default list) -}}
-{{- include "common.validate.format" (dict "value" (ternary (get (ternary $s dict (kindIs "map" $s)) "name") $s (kindIs "map" $s)) "path" (printf "imagePullSecrets[%d]" $n) "format" "dnsSubdomain") -}}
+{{- range $where, $list := dict "global" $g.imagePullSecrets .Chart.Name .Values.imagePullSecrets -}}
+{{- if not (or (kindIs "slice" $list) (kindIs "invalid" $list)) -}}
+{{- fail (printf "%s.imagePullSecrets: give a list of Secret names" $where) -}}
+{{- end -}}
+{{- range $n, $s := $list -}}
+{{- include "common.validate.format" (dict "value" (ternary (get (ternary $s dict (kindIs "map" $s)) "name") $s (kindIs "map" $s)) "path" (printf "%s.imagePullSecrets[%d]" $where $n) "format" "dnsSubdomain") -}}
+{{- end -}}
 {{- end -}}
 {{- include "common.validate.format" (dict "value" (dig "connection" "caFile" "/etc/datastores/ca.crt" $g) "path" "global.connection.caFile" "format" "path") -}}
 {{- include "common.validate.bool" (dict "value" (dig "gitops" false $g) "path" "global.gitops") -}}
@@ -241,7 +248,7 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- $in := .in -}}
 {{- include "common.validate.maps" (dict "values" $s "path" .path "keys" (list "tls" "auth" "persistence")) -}}
 {{- include "common.validate.tlsMaps" (dict "tls" $s.tls "path" $in.tls) -}}
-{{- include "common.policy.validate" (dict "s" $s "in" $in "path" .path) -}}
+{{- include "common.policy.validate" (dict "s" $s "in" $in "path" .path "context" .context) -}}
 {{- if $s.gitops -}}
 {{- /* global.gitops: every render must come out the same without a cluster to look in. */ -}}
 {{- if eq $s.tls.source "generate" -}}
@@ -266,10 +273,16 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- include "common.validate.format" (dict "value" $cm.issuerRef.name "path" (include "common.validate.at" (list $ "tls.certManager.issuerRef.name")) "format" "dnsSubdomain") -}}
 {{- include "common.validate.format" (dict "value" $cm.issuerRef.kind "path" (include "common.validate.at" (list $ "tls.certManager.issuerRef.kind")) "format" "kind" "optional" true) -}}
 {{- include "common.validate.format" (dict "value" $cm.issuerRef.group "path" (include "common.validate.at" (list $ "tls.certManager.issuerRef.group")) "format" "dnsSubdomain" "optional" true) -}}
+{{- /* An issuer of cert-manager's own group is an Issuer or a ClusterIssuer; external issuers
+(other groups) name their own kinds. */ -}}
+{{- if and (eq ($cm.issuerRef.group | default "cert-manager.io") "cert-manager.io") (not (has ($cm.issuerRef.kind | default "Issuer") (list "Issuer" "ClusterIssuer"))) -}}
+{{- fail (printf "%s is %q: cert-manager.io issuers are Issuer or ClusterIssuer (set issuerRef.group for an external issuer's own kind)" (include "common.validate.at" (list $ "tls.certManager.issuerRef.kind")) (toString $cm.issuerRef.kind)) -}}
+{{- end -}}
 {{- range $k := list "duration" "renewBefore" -}}
 {{- $d := get $cm $k -}}
-{{- if not (and (kindIs "string" $d) (regexMatch "^([0-9]+h)?([0-9]+m)?$" $d) $d) -}}
-{{- fail (printf "%s.%s is %q: give hours and minutes, e.g. 2160h or 1h30m" $cmPath $k (toString $d)) -}}
+{{- /* Go's durations end at 2562047h: cert-manager cannot read a longer one. */ -}}
+{{- if not (and (kindIs "string" $d) (regexMatch "^([0-9]{1,7}h)?([0-9]{1,9}m)?$" $d) $d (le (include "common.validate.minutes" $d | int64) 153722820)) -}}
+{{- fail (printf "%s.%s is %q: give hours and minutes, e.g. 2160h or 1h30m, up to 2562047h" $cmPath $k (toString $d)) -}}
 {{- end -}}
 {{- end -}}
 {{- $duration := include "common.validate.minutes" $cm.duration | int -}}
@@ -306,10 +319,16 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- if and (not $s.auth.existingSecret) (eq $v "password") (ne $k (first $.passwordKeys)) -}}
 {{- fail (printf "%s is \"password\": that key holds the application user's password in the connection Secret; choose another key, e.g. postgres-password" $p) -}}
 {{- end -}}
-{{- if hasKey $seen $v -}}
-{{- fail (printf "%s is %q, the same key as %s: two users would share one password; give each its own key" $p $v (get $seen $v)) -}}
+{{- /* One key in one Secret holds one password; the superuser's own Secret
+(existingSuperuserSecret) may use the same key name as the application's. */ -}}
+{{- $in := "" -}}
+{{- if and (eq $k "adminPasswordKey") $s.auth.existingSuperuserSecret (ne (toString $s.auth.existingSuperuserSecret) (toString $s.auth.existingSecret)) -}}
+{{- $in = printf "%s/" $s.auth.existingSuperuserSecret -}}
 {{- end -}}
-{{- $_ := set $seen $v $p -}}
+{{- if hasKey $seen (printf "%s%s" $in $v) -}}
+{{- fail (printf "%s is %q, the same key as %s: two users would share one password; give each its own key" $p $v (get $seen (printf "%s%s" $in $v))) -}}
+{{- end -}}
+{{- $_ := set $seen (printf "%s%s" $in $v) $p -}}
 {{- end -}}
 {{- if not $s.auth.existingSecret -}}
 {{- /* randAlphaNum allocates the whole length: a huge number would exhaust the renderer. */ -}}
@@ -339,18 +358,11 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- include "common.validate.metadata" (dict "labels" $s.podLabels "labelsPath" $in.podLabels "annotations" $s.podAnnotations "annotationsPath" $in.podAnnotations) -}}
 {{- include "common.validate.format" (dict "value" $s.priorityClassName "path" $in.priorityClassName "format" "dnsSubdomain" "optional" true) -}}
 {{- include "common.validate.int" (dict "value" $s.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 0 "max" 86400) -}}
-{{- range $k, $kind := dict "nodeSelector" "map" "affinity" "map" "resources" "map" "tolerations" "slice" -}}
-{{- $v := get $s $k -}}
-{{- if not (or (kindIs $kind $v) (kindIs "invalid" $v)) -}}
-{{- fail (printf "%s: give a %s" (get $in $k) (ternary "list" "map" (eq $kind "slice"))) -}}
+{{- /* Scheduling, as the Kubernetes API types it (common.k8s.check). */ -}}
+{{- range $k := list "nodeSelector" "tolerations" "affinity" -}}
+{{- include "common.k8s.check" (dict "context" $.context "value" (get $s $k) "type" "io.k8s.api.core.v1.PodSpec" "field" $k "path" (get $in $k)) -}}
 {{- end -}}
-{{- end -}}
-{{- include "common.validate.resources" (dict "resources" $s.resources "path" $in.resources) -}}
-{{- range $k, $v := $s.nodeSelector -}}
-{{- if not (kindIs "string" $v) -}}
-{{- fail (printf "%s.%s is %v: give the value as a quoted string" $in.nodeSelector $k $v) -}}
-{{- end -}}
-{{- end -}}
+{{- include "common.validate.resources" (dict "resources" $s.resources "path" $in.resources "context" .context) -}}
 {{- end -}}
 
 {{/*
@@ -371,26 +383,11 @@ Usage: {{ include "common.validate.image" (dict "image" .Values.image "path" "po
 
 {{/*
 A container's resources: requests and limits of cpu, memory, ephemeral-storage or hugepages, each
-a quantity.
-Usage: {{ include "common.validate.resources" (dict "resources" $r "path" "postgres.resources") }}
+a quantity, requests at most the limits (common.k8s.check, ResourceRequirements).
+Usage: {{ include "common.validate.resources" (dict "context" $ "resources" $r "path" "postgres.resources") }}
 */}}
 {{- define "common.validate.resources" -}}
-{{- if not (or (kindIs "map" .resources) (kindIs "invalid" .resources)) -}}
-{{- fail (printf "%s: give a map of requests and limits" .path) -}}
-{{- end -}}
-{{- range $part, $values := .resources -}}
-{{- if not (and (has $part (list "requests" "limits")) (kindIs "map" $values)) -}}
-{{- fail (printf "%s.%s: give requests and limits, each a map of cpu, memory or ephemeral-storage" $.path $part) -}}
-{{- end -}}
-{{- range $name, $q := $values -}}
-{{- if not (or (has $name (list "cpu" "memory" "ephemeral-storage")) (hasPrefix "hugepages-" $name)) -}}
-{{- fail (printf "%s.%s.%s: use cpu, memory, ephemeral-storage or hugepages-<size>" $.path $part $name) -}}
-{{- end -}}
-{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?(m|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$" (ternary (toString $q) "" (or (kindIs "string" $q) (kindIs "float64" $q) (kindIs "int64" $q)))) -}}
-{{- fail (printf "%s.%s.%s is %v: give a quantity such as 100m, 256Mi or 1Gi" $.path $part $name $q) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
+{{- include "common.k8s.check" (dict "context" .context "value" .resources "type" "io.k8s.api.core.v1.ResourceRequirements" "path" .path) -}}
 {{- end -}}
 
 {{/*

@@ -28,9 +28,6 @@ with the instances. JSON list; each entry:
 {{- if hasKey ($.Values.instances | default dict) $name -}}
 {{- fail (printf "%s: %q is also an instance (postgres.instances.%s); an external server and an instance cannot share a name, they would share a connection Secret" $path $name $name) -}}
 {{- end -}}
-{{- if has $name (list "backup" "restore") -}}
-{{- fail (printf "%s: the name %q is the backup job's; choose another" $path $name) -}}
-{{- end -}}
 {{- $raw := get $all $name -}}
 {{- if not (kindIs "map" $raw) -}}
 {{- fail (printf "%s is empty: give url (postgresql://user@host:5432/db) or host, database and user, and existingSecret.name" $path) -}}
@@ -44,10 +41,8 @@ with the instances. JSON list; each entry:
 {{- if or $raw.host $raw.database $raw.user -}}
 {{- fail (printf "%s: give url or host/database/user, not both" $path) -}}
 {{- end -}}
+{{- include "common.connection.validateURL" (dict "url" $e.url "schemes" "postgres|postgresql" "path" (printf "%s.url" $path) "example" "postgresql://user@host:5432/db?sslmode=verify-full") -}}
 {{- $u := urlParse (toString $e.url) -}}
-{{- if not (has $u.scheme (list "postgres" "postgresql")) -}}
-{{- fail (printf "%s.url: %q is not a postgresql:// URL" $path (toString $e.url)) -}}
-{{- end -}}
 {{- if contains ":" $u.userinfo -}}
 {{- fail (printf "%s.url holds a password: values are stored in the release, readable by anyone who can read it; put the password in the Secret %s.existingSecret names and remove it from the URL" $path $path) -}}
 {{- end -}}
@@ -84,6 +79,7 @@ with the instances. JSON list; each entry:
 {{- $verifies := has $sslmode (list "verify-ca" "verify-full") -}}
 {{- $ca := include "common.connection.externalCA" (dict "context" $ "ca" $e.ca "path" (printf "%s.ca" $path) "required" $verifies) | fromJson -}}
 {{- $full := include "common.names.instance" (dict "context" $ "name" $name "path" $path) -}}
+{{- include "common.names.claim" (dict "context" $ "owner" $path "names" (include "postgres.names" (dict "fullname" $full "kind" "external") | fromJsonArray)) -}}
 {{- if eq (toString $e.existingSecret.name) (printf "%s-auth" $full) -}}
 {{- fail (printf "%s.existingSecret.name is %q, the name of the connection Secret the chart writes; name your password Secret otherwise" $path $e.existingSecret.name) -}}
 {{- end -}}

@@ -13,16 +13,27 @@ validated, and with the names of its objects. Every template ranges over it:
 {{- fail "postgres.instances: give a map of instance name: {database, user}" -}}
 {{- end -}}
 {{- $defaults := omit .Values "instances" "image" "imagePullSecrets" "securityContext" "global" "enabled" "nameOverride" "fullnameOverride" "backup" -}}
+{{- /* The names of the chart's own objects beside the instances': the backup's, the restore's,
+the drill's, the maintenance Job's, the alert rules' (postgres.names lists them). */ -}}
+{{- $f := include "common.names.fullname" . -}}
+{{- include "common.names.claim" (dict "context" $ "owner" "the release CA" "names" (list (include "common.names.caSecret" .))) -}}
+{{- include "common.names.claim" (dict "context" $ "owner" "postgres" "names" (list $f)) -}}
+{{- range $job := list "backup" "maintenance" -}}
+{{- include "common.names.claim" (dict "context" $ "owner" (printf "postgres.%s" $job) "names" (include "postgres.names" (dict "fullname" $f "kind" $job) | fromJsonArray)) -}}
+{{- end -}}
+{{- /* The restore drill restores the backup's dumps: without backups it would render nothing. */ -}}
+{{- $b := .Values.backup -}}
+{{- if and (kindIs "map" $b) (ne (toString $b.enabled) "true") (kindIs "map" $b.verify) (eq (toString $b.verify.enabled) "true") -}}
+{{- fail "postgres.backup.verify.enabled is true but postgres.backup.enabled is not: the restore drill restores the backup's dumps and there would be none; turn backups on, or the drill off" -}}
+{{- end -}}
 {{- $out := list -}}
 {{- range $name := keys (.Values.instances | default dict) | sortAlpha -}}
 {{- $path := printf "postgres.instances.%s" $name -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) -}}
 {{- fail (printf "%s: the instance name %q must be a DNS label (lower-case letters, digits and '-', starting with a letter), since it names the instance's Services" $path $name) -}}
 {{- end -}}
-{{- /* Names whose objects would be another object of the chart's: <fullname>-backup and -restore
-are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
-{{- if or (has $name (list "backup" "restore")) (and (hasSuffix "-hl" $name) (hasKey $.Values.instances (trimSuffix "-hl" $name))) (and (hasSuffix "-client" $name) (hasKey $.Values.instances (trimSuffix "-client" $name))) -}}
-{{- fail (printf "%s: the instance name %q would give its objects the names of another object of the chart (the backup job's, or another instance's headless Service or client certificate); choose another name" $path $name) -}}
+{{- if hasKey ($.Values.external | default dict) $name -}}
+{{- fail (printf "postgres.external.%s: %q is also an instance (%s); an external server and an instance cannot share a name, they would share a connection Secret" $name $name $path) -}}
 {{- end -}}
 {{- $raw := index $.Values.instances $name -}}
 {{- if not (kindIs "map" $raw) -}}
@@ -34,8 +45,9 @@ are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
 {{- $i := deepCopy $defaults -}}
 {{- include "common.values.mergeInto" (dict "base" $i "override" (deepCopy $raw)) -}}
 {{- $_ := set $i "gitops" (include "common.gitops" $) -}}
-{{- include "postgres.validateInstance" (dict "i" $i "raw" $raw "path" $path) -}}
+{{- include "postgres.validateInstance" (dict "i" $i "raw" $raw "path" $path "context" $) -}}
 {{- $full := include "common.names.instance" (dict "context" $ "name" $name "path" $path) -}}
+{{- include "common.names.claim" (dict "context" $ "owner" $path "names" (include "postgres.names" (dict "fullname" $full "kind" "instance") | fromJsonArray)) -}}
 {{- $_ := set $i "name" $name -}}
 {{- $_ = set $i "fullname" $full -}}
 {{- $_ = set $i "headlessService" (printf "%s-hl" $full) -}}
@@ -54,14 +66,44 @@ are the backup's, <instance>-hl is the headless Service of <instance>. */ -}}
 {{- $at := ternary $path "postgres" (hasKey (dig "auth" dict $raw | default dict) "existingSuperuserSecret") -}}
 {{- fail (printf "%s.auth.existingSuperuserSecret is %q, the name of a Secret the chart writes for instance %s; name your password Secret otherwise, or leave it empty and the chart generates %s-superuser" $at $i.auth.existingSuperuserSecret $name $full) -}}
 {{- end -}}
+{{- include "common.metrics.validateSecret" (dict "s" $i "path" (ternary (printf "%s.metrics" $path) "postgres.metrics" (hasKey $raw "metrics")) "taken" (uniq (list $i.authSecret $i.connectionSecret $i.superuserSecret))) -}}
 {{- $_ = set $i "tlsSecret" (ternary $i.tls.existingSecret.name (printf "%s-tls" $full) (eq $i.tls.source "existingSecret")) -}}
 {{- $_ = set $i "clientTlsSecret" (printf "%s-client-tls" $full) -}}
 {{- $_ = set $i "clientName" $i.user -}}
+{{- $_ = set $i "adminClientTlsSecret" (printf "%s-superuser-client-tls" $full) -}}
+{{- $_ = set $i "adminClientName" "postgres" -}}
+{{- /* With client certificates required, the maintenance Job (which visits an instance with
+metrics or extensions beyond pgcrypto) logs in with the superuser's, which the chart issues for
+generate and certManager; from an existing Secret it cannot. */ -}}
+{{- if and (eq (toString $i.tls.clientCertificates) "true") (eq $i.tls.source "existingSecret") (or (eq (toString $i.metrics.enabled) "true") (ne (toJson $i.extensions) (toJson (list "pgcrypto")))) -}}
+{{- fail (printf "%s: tls.clientCertificates with tls.source existingSecret and metrics or extensions beyond pgcrypto: the post-upgrade maintenance Job logs in as the superuser and would need a client certificate the chart cannot issue from your Secret; use tls.source generate or certManager, or leave metrics off and extensions at [pgcrypto]" $path) -}}
+{{- end -}}
 {{- $_ = set $i "serverUsages" (list "server auth") -}}
 {{- $_ = set $i "component" "database" -}}
 {{- $out = append $out $i -}}
 {{- end -}}
 {{- toJson $out -}}
+{{- end -}}
+
+{{/*
+The names of every object one part of the chart may render, as JSON (common.names.claim):
+  instance     <fullname>: StatefulSet, Services (-hl, -metrics), Secrets (-auth, -superuser,
+               -tls, -client-tls, -superuser-client-tls, -monitor), the helm test pod (-test)
+  external     <fullname>-auth, its connection Secret
+  backup       <fullname>-backup and the restore's, the drill's and the claim binder's
+  maintenance  <fullname>-maintenance
+*/}}
+{{- define "postgres.names" -}}
+{{- $f := .fullname -}}
+{{- if eq .kind "instance" -}}
+{{- list $f (printf "%s-hl" $f) (printf "%s-metrics" $f) (printf "%s-auth" $f) (printf "%s-superuser" $f) (printf "%s-tls" $f) (printf "%s-client-tls" $f) (printf "%s-superuser-client-tls" $f) (printf "%s-monitor" $f) (printf "%s-test" $f) | toJson -}}
+{{- else if eq .kind "external" -}}
+{{- list $f (printf "%s-auth" $f) | toJson -}}
+{{- else if eq .kind "backup" -}}
+{{- list (printf "%s-backup" $f) (printf "%s-restore" $f) (printf "%s-restore-request" $f) (printf "%s-backup-verify" $f) (printf "%s-backup-volume" $f) | toJson -}}
+{{- else -}}
+{{- list (printf "%s-maintenance" $f) | toJson -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -76,11 +118,11 @@ that does not work, fails here with the value's path and the fix.
 {{- range $block := list "tls" "auth" "audit" "persistence" "config" "hba" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extensions" "initdb" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" "metrics" -}}
 {{- $_ := set $in $block (ternary (printf "%s.%s" $path $block) (printf "postgres.%s" $block) (hasKey $.raw $block)) -}}
 {{- end -}}
-{{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey")) -}}
+{{- include "common.validate.server" (dict "s" $i "in" $in "raw" .raw "base" "postgres" "path" $path "passwordKeys" (list "userPasswordKey" "adminPasswordKey") "context" .context) -}}
 {{- include "common.validate.int" (dict "value" $i.terminationGracePeriodSeconds "path" $in.terminationGracePeriodSeconds "min" 10 "max" 86400) -}}
 {{- include "common.validate.format" (dict "value" $i.auth.existingSuperuserSecret "path" (printf "%s.existingSuperuserSecret" $in.auth) "format" "dnsSubdomain" "optional" true) -}}
-{{- include "postgres.validateExtras" (dict "i" $i "in" $in) -}}
-{{- include "common.metrics.validate" (dict "s" $i "path" $in.metrics) -}}
+{{- include "common.metrics.validate" (dict "s" $i "path" $in.metrics "context" .context) -}}
+{{- include "postgres.validateExtras" (dict "i" $i "in" $in "context" .context) -}}
 {{- $ident := "^[a-z_][a-z0-9_]{0,62}$" -}}
 {{- if not $i.database -}}
 {{- fail (printf "%s.database is missing: name the instance's database, e.g. database: orders_db" $path) -}}
@@ -250,8 +292,10 @@ Extensions, user init scripts and the extra hooks (common.extras) of one instanc
 {{- end -}}
 {{- $seen := list -}}
 {{- range $n, $e := $i.extensions -}}
-{{- if not (regexMatch "^[a-z_][a-z0-9_]{0,62}$" (toString $e)) -}}
-{{- fail (printf "%s[%d] %q: an extension name is lower-case letters, digits and '_'" $.in.extensions $n (toString $e)) -}}
+{{- /* Extension names as PostgreSQL's contrib and most packages spell them (uuid-ossp has a
+hyphen); always double-quoted in SQL. */ -}}
+{{- if not (regexMatch "^[a-z_][a-z0-9_-]{0,62}$" (toString $e)) -}}
+{{- fail (printf "%s[%d] %q: an extension name is lower-case letters, digits, '_' and '-'" $.in.extensions $n (toString $e)) -}}
 {{- end -}}
 {{- if has $e $seen -}}
 {{- fail (printf "%s: %q appears twice" $.in.extensions $e) -}}
@@ -268,7 +312,7 @@ would open the server, POSTGRES_PASSWORD replace the Secret file). PG*: libpq re
 psql the chart runs in the container (the init script: PGOPTIONS would change its session's
 settings, PGHOSTADDR or PGSERVICE where it connects), and the server and entrypoint PGDATA,
 PGPORT, PG_MAJOR. A prefix, so that libpq's next variable is refused too. */ -}}
-{{- include "common.extras.validate" (dict "s" $i "in" .in "server" "postgres"
+{{- include "common.extras.validate" (dict "s" $i "in" .in "server" "postgres" "context" .context
   "env" (list)
   "envPrefixes" (list "POSTGRES_" "PG")
   "envWhy" "the official image's entrypoint reads POSTGRES_*, and libpq and the server read PG*: they decide how the database is initialised, where the chart's psql connects and what its sessions log"

@@ -37,12 +37,19 @@ template reads it with
 {{- $_ = set $s "serverUsages" (list "server auth" "client auth") -}}
 {{- $_ = set $s "component" "cache" -}}
 {{- $_ = set $s "gitops" (include "common.gitops" .) -}}
-{{- include "redis.validate" $s -}}
+{{- include "redis.validate" (dict "s" $s "context" .) -}}
+{{- include "common.names.claim" (dict "context" . "owner" "the release CA" "names" (list (include "common.names.caSecret" .))) -}}
+{{- include "common.names.claim" (dict "context" . "owner" "redis" "names" (list $full (printf "%s-hl" $full) (printf "%s-metrics" $full) (printf "%s-auth" $full) (printf "%s-tls" $full) (printf "%s-client-tls" $full) (printf "%s-monitor" $full) (printf "%s-test" $full))) -}}
 {{- $users := list -}}
-{{- range $u := $s.auth.users -}}
+{{- range $n, $u := $s.auth.users -}}
 {{- $u = deepCopy $u -}}
-{{- $_ := set $u "secret" ($u.existingSecret | default (printf "%s-user-%s" $full $u.name)) -}}
-{{- $_ = set $u "connectionSecret" (printf "%s-user-%s" $full $u.name) -}}
+{{- /* Redis takes '_' in a user name, Kubernetes not in object names: the user's Secret and
+volume use '-' instead (a clash between two such names is refused by common.names.claim). */ -}}
+{{- $_ := set $u "objectName" (replace "_" "-" $u.name) -}}
+{{- $_ = set $u "volume" (printf "user-%s" $u.objectName) -}}
+{{- $_ = set $u "secret" ($u.existingSecret | default (printf "%s-user-%s" $full $u.objectName)) -}}
+{{- $_ = set $u "connectionSecret" (printf "%s-user-%s" $full $u.objectName) -}}
+{{- include "common.names.claim" (dict "context" $ "owner" (printf "redis.auth.users[%d]" $n) "names" (list $u.connectionSecret)) -}}
 {{- if and (eq (toString $u.existingSecret) $u.connectionSecret) (not (include "common.gitops" $)) -}}
 {{- fail (printf "redis.auth.users[%s].existingSecret is %q, the name of the connection Secret the chart writes; name your password Secret otherwise" $u.name $u.existingSecret) -}}
 {{- end -}}
@@ -50,6 +57,9 @@ template reads it with
 {{- $users = append $users $u -}}
 {{- end -}}
 {{- $_ = set $s.auth "users" $users -}}
+{{- $taken := list $s.authSecret $s.connectionSecret -}}
+{{- range $users }}{{ $taken = concat $taken (list .secret .connectionSecret) }}{{ end -}}
+{{- include "common.metrics.validateSecret" (dict "s" $s "path" "redis.metrics" "taken" (uniq $taken)) -}}
 {{- toJson $s -}}
 {{- end -}}
 
@@ -58,17 +68,19 @@ Everything that could render a Redis that takes plaintext, weak TLS, or a user w
 fails here, naming the value and the fix.
 */}}
 {{- define "redis.validate" -}}
+{{- $ctx := .context -}}
+{{- with .s -}}
 {{- $in := dict -}}
 {{- range $k := list "tls" "auth" "persistence" "port" "priorityClassName" "podLabels" "podAnnotations" "nodeSelector" "tolerations" "affinity" "resources" "terminationGracePeriodSeconds" "networkPolicy" "podDisruptionBudget" "topologySpreadConstraints" "extraEnv" "extraVolumes" "extraVolumeMounts" "sidecars" "metrics" -}}
 {{- $_ := set $in $k (printf "redis.%s" $k) -}}
 {{- end -}}
-{{- include "common.validate.server" (dict "s" . "in" $in "base" "redis" "path" "redis" "passwordKeys" (list "passwordKey")) -}}
+{{- include "common.validate.server" (dict "s" . "in" $in "base" "redis" "path" "redis" "passwordKeys" (list "passwordKey") "context" $ctx) -}}
 {{- include "common.validate.bool" (dict "value" .auth.disableDefaultUser "path" "redis.auth.disableDefaultUser") -}}
 {{- $paths := include "redis.paths" . | fromYaml -}}
-{{- include "common.metrics.validate" (dict "s" . "path" "redis.metrics") -}}
+{{- include "common.metrics.validate" (dict "s" . "path" "redis.metrics" "context" $ctx) -}}
 {{- $volumes := list "data" "config" "scripts" "tls-secret" "tls" "credentials" "run" "monitor" -}}
-{{- if kindIs "slice" .auth.users }}{{ range $u := .auth.users }}{{ if kindIs "map" $u }}{{ $volumes = append $volumes (printf "user-%v" (get $u "name")) }}{{ end }}{{ end }}{{ end -}}
-{{- include "common.extras.validate" (dict "s" . "in" $in "server" "redis"
+{{- if kindIs "slice" .auth.users }}{{ range $u := .auth.users }}{{ if kindIs "map" $u }}{{ $volumes = append $volumes (printf "user-%v" (replace "_" "-" (toString (get $u "name")))) }}{{ end }}{{ end }}{{ end -}}
+{{- include "common.extras.validate" (dict "s" . "in" $in "server" "redis" "context" $ctx
   "env" (list "REDISCLI_AUTH" "REDIS_PASSWORD" "REDIS_ARGS")
   "volumes" $volumes
   "paths" (list $paths.config $paths.data $paths.run $paths.credentials $paths.users "/tls" "/tls-secret" "/opt/datastores")) -}}
@@ -100,8 +112,11 @@ fails here, naming the value and the fix.
 {{- $names := list -}}
 {{- range $n, $u := .auth.users -}}
 {{- $path := printf "redis.auth.users[%d]" $n -}}
-{{- if not (regexMatch "^[a-z][a-z0-9_-]{0,39}$" (toString ($u.name | default ""))) -}}
-{{- fail (printf "%s.name %q: give the user a name of lower-case letters, digits, '-' and '_' (it also names its Secret)" $path (toString ($u.name | default ""))) -}}
+{{- if not (kindIs "map" $u) -}}
+{{- fail (printf "%s is %s: give a user {name, rules}" $path (toJson $u)) -}}
+{{- end -}}
+{{- if not (regexMatch "^[a-z]([a-z0-9_-]{0,38}[a-z0-9])?$" (toString ($u.name | default ""))) -}}
+{{- fail (printf "%s.name %q: give the user a name of at most 40 lower-case letters, digits, '-' and '_', starting with a letter and ending with a letter or digit (it also names its Secret)" $path (toString ($u.name | default ""))) -}}
 {{- end -}}
 {{- if has $u.name (list "default" "datastores-probe" "datastores-reload" "datastores-monitor") -}}
 {{- fail (printf "%s.name %q is reserved for the chart's own users (default, datastores-probe, datastores-reload, datastores-monitor); the default user is configured with redis.auth" $path $u.name) -}}
@@ -111,19 +126,26 @@ fails here, naming the value and the fix.
 {{- end -}}
 {{- $names = append $names $u.name -}}
 {{- include "common.validate.format" (dict "value" $u.existingSecret "path" (printf "%s.existingSecret" $path) "format" "dnsSubdomain" "optional" true) -}}
-{{- if and $.gitops (not $u.existingSecret) -}}
+{{- if and $.s.gitops (not $u.existingSecret) -}}
 {{- fail (printf "%s.existingSecret is empty, but global.gitops is true: a render without a cluster would make a new password every time; name a Secret made once (datastores secrets)" $path) -}}
 {{- end -}}
 {{- if and $u.existingSecret (hasKey $u "passwordKey") (not $u.passwordKey) -}}
 {{- fail (printf "%s.passwordKey: name the key of Secret %q that holds the password" $path $u.existingSecret) -}}
 {{- end -}}
 {{- include "common.validate.format" (dict "value" $u.passwordKey "path" (printf "%s.passwordKey" $path) "format" "secretKey" "optional" true) -}}
+{{- /* Without an existing Secret the password is written into the user's connection Secret,
+beside the keys the chart writes there: one of theirs would replace it. */ -}}
+{{- if and (not $u.existingSecret) (has (toString $u.passwordKey) (include "common.connection.reservedKeys" $ | fromJsonArray)) -}}
+{{- fail (printf "%s.passwordKey is %q: the chart writes that key of the user's connection Secret, so the password would be replaced or published; choose another key, e.g. password" $path (toString $u.passwordKey)) -}}
+{{- end -}}
 {{- $rules := toString ($u.rules | default "") -}}
 {{- if not $rules -}}
 {{- fail (printf "%s.rules is empty: give the user its ACL rules, e.g. \"~cache:* +@read +@write -@dangerous\"" $path) -}}
 {{- end -}}
-{{- /* Redis reads ACL rules case-insensitively: NOPASS is nopass. */ -}}
+{{- /* Redis reads ACL rules case-insensitively: NOPASS is nopass. Redis 7 selectors,
+"(~key:* +get)", hold rules too: each is checked without its parentheses. */ -}}
 {{- range $rule := splitList " " $rules -}}
+{{- $rule = trimAll "()" $rule -}}
 {{- if or (has (lower $rule) (list "nopass" "resetpass" "on" "off" "reset")) (regexMatch "^[<>#!]" $rule) -}}
 {{- fail (printf "%s.rules: %q is not allowed: every ACL user has a password from a Secret (generated, or %s.existingSecret), and the chart turns users on" $path $rule $path) -}}
 {{- end -}}
@@ -131,11 +153,15 @@ fails here, naming the value and the fix.
 {{- if gt (len $rules) 4096 -}}
 {{- fail (printf "%s.rules is %d characters long: at most 4096" $path (len $rules)) -}}
 {{- end -}}
-{{- if not (regexMatch "^[-+~&%@*:|.,_/a-zA-Z0-9{}\\[\\]? ]+$" $rules) -}}
+{{- if not (regexMatch "^[-+~&%@*:|.,_/a-zA-Z0-9{}\\[\\]?() ]+$" $rules) -}}
 {{- fail (printf "%s.rules %q: only ACL rule characters are allowed (no quotes, $, backquotes or line breaks)" $path $rules) -}}
+{{- end -}}
+{{- if not (regexMatch "^[^()]*(\\([^()]+\\)[^()]*)*$" $rules) -}}
+{{- fail (printf "%s.rules %q: a selector is rules in one pair of parentheses, e.g. (~cache:* +get); selectors do not nest" $path $rules) -}}
 {{- end -}}
 {{- end -}}
 {{- include "redis.validateConfig" .config -}}
+{{- end -}}
 {{- end -}}
 
 {{/* redis.conf directives the chart owns: TLS, network, authentication, persistence locations. */}}
@@ -248,10 +274,8 @@ on the Secret then point out.
 {{- if .Values.external.host -}}
 {{- fail "redis.external: give url or host, not both" -}}
 {{- end -}}
+{{- include "common.connection.validateURL" (dict "url" $e.url "schemes" "redis|rediss" "path" "redis.external.url" "example" "rediss://user@host:6379/0") -}}
 {{- $u := urlParse (toString $e.url) -}}
-{{- if not (has $u.scheme (list "redis" "rediss")) -}}
-{{- fail (printf "redis.external.url: %q is not a rediss:// URL" (toString $e.url)) -}}
-{{- end -}}
 {{- $tls = eq $u.scheme "rediss" -}}
 {{- if contains ":" $u.userinfo -}}
 {{- fail "redis.external.url holds a password: values are stored in the release, readable by anyone who can read it; put the password in the Secret redis.external.existingSecret names and remove it from the URL" -}}

@@ -24,7 +24,13 @@ and object names. JSON.
 {{- fail "postgres.backup.enabled is true but there is no instance to back up: add postgres.instances (or postgres.external)" -}}
 {{- end -}}
 {{- $targets := list -}}
-{{- range $name := $selected -}}
+{{- range $n, $name := $selected -}}
+{{- if not (kindIs "string" $name) -}}
+{{- fail (printf "postgres.backup.instances[%d] is %v: give an instance name" $n (toJson $name)) -}}
+{{- end -}}
+{{- if has $name (slice $selected 0 $n) -}}
+{{- fail (printf "postgres.backup.instances: %q appears twice; each instance is dumped once per run" $name) -}}
+{{- end -}}
 {{- $i := get $byName $name -}}
 {{- if not $i -}}
 {{- fail (printf "postgres.backup.instances: %q is not an instance; choose from %s" $name (keys $byName | sortAlpha | join ", ")) -}}
@@ -81,6 +87,7 @@ is Go's list, which the API server uses). */ -}}
 {{- $_ = set $b "pullPolicy" $img.pullPolicy -}}
 {{- $_ = set $b "extension" (get (dict "none" "" "age" ".age" "gpg" ".gpg") (toString $b.encryption.method)) -}}
 {{- include "postgres.backup.validate" $b -}}
+{{- include "common.validate.resources" (dict "resources" $b.resources "path" "postgres.backup.resources" "context" .) -}}
 {{- toJson $b -}}
 {{- end -}}
 
@@ -100,7 +107,6 @@ is Go's list, which the API server uses). */ -}}
 {{- include "common.validate.format" (dict "value" .storage.storageClass "path" "postgres.backup.storage.storageClass" "format" "dnsSubdomain" "optional" true) -}}
 {{- end -}}
 {{- end -}}
-{{- include "common.validate.resources" (dict "resources" .resources "path" "postgres.backup.resources") -}}
 {{- range $k := list "ageRecipients" "gpgPublicKeys" -}}
 {{- $list := get $.encryption $k -}}
 {{- if not (or (kindIs "slice" $list) (kindIs "invalid" $list)) -}}
