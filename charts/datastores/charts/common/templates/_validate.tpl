@@ -345,14 +345,7 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- if ne (toString $pv.storageClass) "-" -}}
 {{- include "common.validate.format" (dict "value" $pv.storageClass "path" (include "common.validate.at" (list $ "persistence.storageClass")) "format" "dnsSubdomain" "optional" true) -}}
 {{- end -}}
-{{- if not (kindIs "slice" $pv.accessModes) -}}
-{{- fail (printf "%s: give a list, e.g. [ReadWriteOnce]" (include "common.validate.at" (list $ "persistence.accessModes"))) -}}
-{{- end -}}
-{{- range $m := $pv.accessModes -}}
-{{- if not (has $m (list "ReadWriteOnce" "ReadWriteOncePod" "ReadWriteMany" "ReadOnlyMany")) -}}
-{{- fail (printf "%s: %v is not an access mode; use ReadWriteOnce, ReadWriteOncePod, ReadWriteMany or ReadOnlyMany" (include "common.validate.at" (list $ "persistence.accessModes")) $m) -}}
-{{- end -}}
-{{- end -}}
+{{- include "common.validate.accessModes" (dict "value" $pv.accessModes "path" (include "common.validate.at" (list $ "persistence.accessModes"))) -}}
 {{- include "common.validate.metadata" (dict "annotations" $pv.annotations "annotationsPath" (include "common.validate.at" (list $ "persistence.annotations"))) -}}
 {{- /* Pod metadata and scheduling. */ -}}
 {{- include "common.validate.metadata" (dict "labels" $s.podLabels "labelsPath" $in.podLabels "annotations" $s.podAnnotations "annotationsPath" $in.podAnnotations) -}}
@@ -363,6 +356,21 @@ Usage: {{ include "common.validate.server" (dict "s" $merged "in" $paths "raw" $
 {{- include "common.k8s.check" (dict "context" $.context "value" (get $s $k) "type" "io.k8s.api.core.v1.PodSpec" "field" $k "path" (get $in $k)) -}}
 {{- end -}}
 {{- include "common.validate.resources" (dict "resources" $s.resources "path" $in.resources "context" .context) -}}
+{{- end -}}
+
+{{/*
+A claim's access modes: a list of at least one that the API server knows.
+Usage: {{ include "common.validate.accessModes" (dict "value" $modes "path" "postgres.persistence.accessModes") }}
+*/}}
+{{- define "common.validate.accessModes" -}}
+{{- if not (and (kindIs "slice" .value) .value) -}}
+{{- fail (printf "%s: give a list of access modes, e.g. [ReadWriteOnce]" .path) -}}
+{{- end -}}
+{{- range $m := .value -}}
+{{- if not (has $m (list "ReadWriteOnce" "ReadWriteOncePod" "ReadWriteMany" "ReadOnlyMany")) -}}
+{{- fail (printf "%s: %v is not an access mode; use ReadWriteOnce, ReadWriteOncePod, ReadWriteMany or ReadOnlyMany" $.path $m) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*

@@ -48,7 +48,9 @@ the drill's, the maintenance Job's, the alert rules' (postgres.names lists them)
 {{- include "postgres.validateInstance" (dict "i" $i "raw" $raw "path" $path "context" $) -}}
 {{- $full := include "common.names.instance" (dict "context" $ "name" $name "path" $path) -}}
 {{- include "common.names.claim" (dict "context" $ "owner" $path "names" (include "postgres.names" (dict "fullname" $full "kind" "instance") | fromJsonArray)) -}}
-{{- $_ := set $i "name" $name -}}
+{{- /* null removes the default list: no extension. */ -}}
+{{- $_ := set $i "extensions" ($i.extensions | default list) -}}
+{{- $_ = set $i "name" $name -}}
 {{- $_ = set $i "fullname" $full -}}
 {{- $_ = set $i "headlessService" (printf "%s-hl" $full) -}}
 {{- $_ = set $i "authSecret" ($i.auth.existingSecret | default (printf "%s-auth" $full)) -}}

@@ -30,7 +30,7 @@ template reads it with
 {{- if and (eq (toString $s.auth.existingSecret) (printf "%s-auth" $full)) (not (include "common.gitops" .)) -}}
 {{- fail (printf "redis.auth.existingSecret is %q, the name of the connection Secret the chart writes; name your password Secret otherwise (only with global.gitops may it be the Secret datastores secrets made)" $s.auth.existingSecret) -}}
 {{- end -}}
-{{- $_ = set $s "tlsSecret" (ternary $s.tls.existingSecret.name (printf "%s-tls" $full) (eq $s.tls.source "existingSecret")) -}}
+{{- $_ = set $s "tlsSecret" (ternary $s.tls.existingSecret.name (printf "%s-tls" $full) (eq (toString $s.tls.source) "existingSecret")) -}}
 {{- $_ = set $s "clientTlsSecret" (printf "%s-client-tls" $full) -}}
 {{- $_ = set $s "clientName" "redis-client" -}}
 {{- /* The server certificate also authenticates the probe (and replicas) as a client. */ -}}

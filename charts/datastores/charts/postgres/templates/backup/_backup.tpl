@@ -97,6 +97,7 @@ is Go's list, which the API server uses). */ -}}
 {{- include "common.validate.format" (dict "value" .timeZone "path" "postgres.backup.timeZone" "format" "timeZone" "optional" true) -}}
 {{- include "common.validate.bool" (dict "value" .suspend "path" "postgres.backup.suspend") -}}
 {{- include "common.validate.bool" (dict "value" .storage.allowEphemeral "path" "postgres.backup.storage.allowEphemeral") -}}
+{{- include "common.validate.accessModes" (dict "value" .storage.accessModes "path" "postgres.backup.storage.accessModes") -}}
 {{- range $k, $limits := dict "successfulJobsHistoryLimit" (list 0 100) "failedJobsHistoryLimit" (list 0 100) "startingDeadlineSeconds" (list 10 86400) "activeDeadlineSeconds" (list 60 604800) "backoffLimit" (list 0 100) "retentionDays" (list 1 36500) "keepLast" (list 1 10000) -}}
 {{- include "common.validate.int" (dict "value" (get $ $k) "path" (printf "postgres.backup.%s" $k) "min" (first $limits) "max" (last $limits)) -}}
 {{- end -}}
