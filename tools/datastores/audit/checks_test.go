@@ -2,6 +2,7 @@ package audit
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,9 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The README's checks table documents every check of the catalogue, with its severity.
-func TestChecksTableIsInREADME(t *testing.T) {
-	data, err := os.ReadFile("../../../README.md")
+// The audit checks table of docs/datastores-command.md documents every check of the catalogue,
+// with its severity.
+func TestChecksTableIsInTheDocs(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "datastores-command.md"))
 	require.NoError(t, err)
 	rows := map[string]string{}
 	for _, line := range strings.Split(string(data), "\n") {
@@ -25,8 +27,23 @@ func TestChecksTableIsInREADME(t *testing.T) {
 	}
 	for name, c := range checks {
 		row, ok := rows[name]
-		if assert.True(t, ok, "check %s has no row in the README's audit checks table", name) {
+		if assert.True(t, ok, "check %s has no row in the audit checks table of docs/datastores-command.md", name) {
 			assert.Contains(t, row, c.severity.String(), "the severity of %s", name)
 		}
+	}
+}
+
+// repoRoot is the directory holding go.mod, above the test's working directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, dir, parent, "go.mod not found above %s", dir)
+		dir = parent
 	}
 }
